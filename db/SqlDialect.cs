@@ -1,0 +1,81 @@
+using System.Data.Common;
+
+namespace JobTracker.Db;
+
+/// <summary>
+/// Every SQL statement or fragment that differs between SQLite and SQL Server lives here, and
+/// nowhere else. Everything else is plain SQL that both understand. SQL Server comes in a later
+/// issue as a second implementation of this class.
+/// </summary>
+public abstract class SqlDialect
+{
+    /// <summary>Appended after an ORDER BY: skips @Skip rows and takes @Take.</summary>
+    public abstract string Paging { get; }
+
+    /// <summary>An INSERT that returns the new row's integer id as a scalar.</summary>
+    public abstract string InsertReturningId(string table, string columns, string values);
+
+    /// <summary>
+    /// Takes the lease on the oldest unfinished job that heads its collection's queue and is not
+    /// leased by a live worker, starting it if it was QUEUED. Parameters: @Owner, @Now, @Until.
+    /// Returns the job id, or nothing when there is no work.
+    /// </summary>
+    public abstract string ClaimNextJob { get; }
+
+    /// <summary>
+    /// Inserts a record unless its key exists; the affected row count says which happened.
+    /// Parameters (positional, in this order): collection id, key, data.
+    /// </summary>
+    public abstract string InsertRecordIfAbsent { get; }
+
+    /// <summary>Per-connection settings, run on every open.</summary>
+    public abstract void OnOpen(DbConnection connection);
+
+    /// <summary>Database-wide settings, run once before migrations.</summary>
+    public abstract void OnCreate(DbConnection connection);
+}
+
+public sealed class SqliteDialect : SqlDialect
+{
+    public override string Paging => "LIMIT @Take OFFSET @Skip";
+
+    public override string InsertReturningId(string table, string columns, string values) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id";
+
+    public override string ClaimNextJob => """
+        UPDATE jobs
+           SET lease_owner = @Owner,
+               lease_until = @Until,
+               status      = CASE WHEN status = 'QUEUED' THEN 'IN PROGRESS' ELSE status END,
+               started_at  = COALESCE(started_at, @Now)
+         WHERE id = (SELECT j.id
+                       FROM jobs j
+                      WHERE j.finished_at IS NULL
+                        AND (j.lease_owner IS NULL OR j.lease_until < @Now)
+                        AND NOT EXISTS (SELECT 1 FROM jobs e
+                                         WHERE e.collection_id = j.collection_id
+                                           AND e.finished_at IS NULL
+                                           AND e.id < j.id)
+                      ORDER BY j.id
+                      LIMIT 1)
+           AND (lease_owner IS NULL OR lease_until < @Now)
+        RETURNING id
+        """;
+
+    public override string InsertRecordIfAbsent =>
+        "INSERT INTO records (collection_id, record_key, data) VALUES (@c, @k, @d) ON CONFLICT DO NOTHING";
+
+    public override void OnOpen(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
+        command.ExecuteNonQuery();
+    }
+
+    public override void OnCreate(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode = WAL;";
+        command.ExecuteNonQuery();
+    }
+}
