@@ -1,0 +1,152 @@
+using System.Data.Common;
+using Dapper;
+using JobTracker.Db;
+using JobTracker.Jobs.Files;
+
+namespace JobTracker.Jobs.Engine;
+
+/// <summary>
+/// Applies one batch at a time, each in one transaction: validate every row, upsert the valid
+/// ones on the key field in file order, store the audit lines, and record the batch's and the
+/// job's counters. It commits only if this worker still holds the job's lease and the batch has
+/// not been committed before; otherwise everything rolls back.
+/// </summary>
+internal sealed class BatchApplier : IAsyncDisposable
+{
+    private const int CancellationCheckEvery = 256;
+
+    private readonly DbConnection connection;
+    private readonly JobRow job;
+    private readonly CollectionRow collection;
+    private readonly string owner;
+    private readonly TimeSpan lease;
+    private readonly DbCommand insertRecord;
+    private readonly DbCommand updateRecord;
+
+    public BatchApplier(DbConnection connection, SqlDialect dialect, JobRow job, CollectionRow collection, string owner, TimeSpan lease)
+    {
+        this.connection = connection;
+        this.job = job;
+        this.collection = collection;
+        this.owner = owner;
+        this.lease = lease;
+        insertRecord = RecordCommand(dialect.InsertRecordIfAbsent);
+        updateRecord = RecordCommand("UPDATE records SET data = @d, version = version + 1 WHERE collection_id = @c AND record_key = @k");
+    }
+
+    private DbCommand RecordCommand(string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in new[] { "@c", "@k", "@d" })
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            command.Parameters.Add(parameter);
+        }
+        command.Parameters[0].Value = collection.Id;
+        return command;
+    }
+
+    /// <summary>Applies a batch. False when it could not commit because the job was stopped or taken over.</summary>
+    public async Task<bool> ApplyAsync(BatchRow batch, IEnumerable<ImportRow> rows, RecordBuilder builder, CancellationToken cancellationToken)
+    {
+        // Validate and build every record before taking SQLite's write lock, so that the lock is
+        // held only for the writes and Stop Job (from any process) gets its turn quickly.
+        var prepared = Prepare(rows, builder, cancellationToken);
+
+        var started = batch.StartedAt ?? DateTime.UtcNow;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        insertRecord.Transaction = transaction;
+        updateRecord.Transaction = transaction;
+
+        var audit = new BatchAudit(batch.BatchNo);
+        int succeeded = 0, failed = 0;
+        for (var i = 0; i < prepared.Count; i++)
+        {
+            if (i % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
+            var row = prepared[i];
+            if (row.Failure is { } failure)
+            {
+                failed++;
+                audit.Add(row.RowNumber, row.Key, AuditLog.Failed, failure.Field, failure.Message);
+                continue;
+            }
+            var key = row.Key ?? Guid.CreateVersion7().ToString("N");
+            var created = Write(insertRecord, key, row.Json!) == 1;
+            if (!created) Write(updateRecord, key, row.Json!);
+            succeeded++;
+            audit.Add(row.RowNumber, key, created ? AuditLog.Created : AuditLog.Updated, null, null);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var now = DateTime.UtcNow;
+        var status = JobStatusRollup.ForFinishedBatch(succeeded, failed);
+        var batchWritten = await connection.ExecuteAsync("""
+            UPDATE batches
+               SET status = @status, status_reason = @reason, started_at = @started, finished_at = @now,
+                   succeeded_rows = @succeeded, failed_rows = @failed
+             WHERE job_id = @JobId AND batch_no = @BatchNo AND status IN (@Queued, @InProgress)
+            """,
+            new
+            {
+                status,
+                reason = failed == 0 ? null : $"{failed:N0} of {prepared.Count:N0} rows failed.",
+                started,
+                now,
+                succeeded,
+                failed,
+                batch.JobId,
+                batch.BatchNo,
+                Queued = Status.Queued,
+                InProgress = Status.InProgress,
+            }, transaction);
+        var jobWritten = await connection.ExecuteAsync("""
+            UPDATE jobs
+               SET succeeded_rows = succeeded_rows + @succeeded, failed_rows = failed_rows + @failed, lease_until = @until
+             WHERE id = @JobId AND lease_owner = @owner AND finished_at IS NULL
+            """,
+            new { succeeded, failed, until = now + lease, batch.JobId, owner }, transaction);
+        if (batchWritten != 1 || jobWritten != 1)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            return false;
+        }
+        await connection.ExecuteAsync(
+            "INSERT INTO audit_entries (job_id, batch_no, entries) VALUES (@JobId, @BatchNo, @entries)",
+            new { batch.JobId, batch.BatchNo, entries = audit.ToCompressed() }, transaction);
+        // The next batch shows IN PROGRESS from the moment this one commits.
+        await connection.ExecuteAsync(
+            "UPDATE batches SET status = @InProgress, started_at = @now WHERE job_id = @JobId AND batch_no = @Next AND status = @Queued",
+            new { InProgress = Status.InProgress, now, batch.JobId, Next = batch.BatchNo + 1, Queued = Status.Queued }, transaction);
+        await transaction.CommitAsync(CancellationToken.None);
+        return true;
+    }
+
+    private int Write(DbCommand command, string key, string json)
+    {
+        command.Parameters[1].Value = key;
+        command.Parameters[2].Value = json;
+        return command.ExecuteNonQuery();
+    }
+
+    private static List<PreparedRow> Prepare(IEnumerable<ImportRow> rows, RecordBuilder builder, CancellationToken cancellationToken)
+    {
+        var prepared = new List<PreparedRow>();
+        foreach (var row in rows)
+        {
+            if (prepared.Count % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
+            var failure = builder.Build(row, out var key, out var json);
+            prepared.Add(new PreparedRow(row.RowNumber, key, failure is null ? json : null, failure));
+        }
+        return prepared;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await insertRecord.DisposeAsync();
+        await updateRecord.DisposeAsync();
+    }
+
+    private readonly record struct PreparedRow(long RowNumber, string? Key, string? Json, RowFailure? Failure);
+}

@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Quartz;
+
+namespace JobTracker.Jobs.Engine;
+
+public static class EngineRegistration
+{
+    /// <summary>
+    /// The engine: file storage, job submission and stop, the audit log, and (unless
+    /// JobTracker:RunWorkers is false) the Quartz workers that process queued jobs.
+    /// Needs a <see cref="JobTracker.Db.Database"/> singleton.
+    /// </summary>
+    public static IServiceCollection AddJobTrackerEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(EngineOptions.Section);
+        services.Configure<EngineOptions>(section);
+        var settings = section.Get<EngineOptions>() ?? new EngineOptions();
+
+        services.AddSingleton<FileStore>();
+        services.AddSingleton<ImportSubmission>();
+        services.AddSingleton<JobStopper>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<RunningJobs>();
+        services.AddSingleton<ImportRunner>();
+        services.AddSingleton<WorkerNudge>();
+
+        services.AddQuartz(quartz =>
+        {
+            quartz.UseInMemoryStore();
+            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(1, settings.Workers));
+            if (!settings.RunWorkers) return;
+            foreach (var key in ImportWorkerJob.Keys(Math.Max(1, settings.Workers)))
+            {
+                quartz.AddJob<ImportWorkerJob>(job => job.WithIdentity(key));
+                quartz.AddTrigger(trigger => trigger
+                    .ForJob(key)
+                    .StartNow()
+                    .WithSimpleSchedule(s => s
+                        .WithInterval(settings.PollInterval)
+                        .RepeatForever()
+                        .MeasureIntervalFromCompletion(true)
+                        .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+            }
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// The engine's services (see the other overload) and, unless JobTracker:RunWorkers is false,
+    /// the hosted Quartz scheduler that runs the workers in this process.
+    /// </summary>
+    public static IHostApplicationBuilder AddJobTrackerEngine(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddJobTrackerEngine(builder.Configuration);
+        if (builder.Configuration.GetValue(EngineOptions.Section + ":" + nameof(EngineOptions.RunWorkers), true))
+        {
+            // Registered before Quartz's hosted service, so this node's old leases are released before any worker starts.
+            builder.Services.AddHostedService<LeaseRecovery>();
+            builder.AddQuartzHostedService(quartz => quartz.WaitForJobsToComplete = true);
+        }
+        return builder;
+    }
+
+    private sealed class LeaseRecovery(ImportRunner runner) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => runner.ReleaseLeasesOfThisNodeAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,241 @@
+using System.Data.Common;
+using Dapper;
+using JobTracker.Db;
+using JobTracker.Jobs.Files;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace JobTracker.Jobs.Engine;
+
+/// <summary>
+/// Runs import jobs: claims the next job from the jobs table, splits its file into batches and
+/// applies them one by one in file order. One batch = one transaction: record writes, audit lines,
+/// the batch's status and counters and the job's counters commit together, and only while this
+/// process still holds the job's lease - so a batch is applied exactly once, even when a crashed
+/// process's job is taken over by another.
+/// </summary>
+public sealed class ImportRunner(
+    Database database,
+    FileStore files,
+    RunningJobs runningJobs,
+    IOptions<EngineOptions> options,
+    ILogger<ImportRunner> logger)
+{
+    private readonly EngineOptions settings = options.Value;
+
+    /// <summary>This process's name in job leases: the node id, then a per-process suffix.</summary>
+    public string Owner { get; } = $"{options.Value.NodeId}/{Guid.NewGuid():N}";
+
+    /// <summary>Claims and runs jobs until there is none left to claim.</summary>
+    public async Task RunUntilIdleAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested && await ClaimNextJobAsync(stopping) is { } jobId)
+            await RunJobAsync(jobId, stopping);
+    }
+
+    /// <summary>Takes the lease on the next job that may run, or returns null when there is none.</summary>
+    public async Task<long?> ClaimNextJobAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var now = DateTime.UtcNow;
+        return await connection.QuerySingleOrDefaultAsync<long?>(
+            database.Dialect.ClaimNextJob,
+            new { Owner, Now = now, Until = now + settings.Lease });
+    }
+
+    /// <summary>
+    /// A process that restarts under the same node id takes its unfinished jobs back at once
+    /// rather than waiting for its old leases to expire.
+    /// </summary>
+    public async Task ReleaseLeasesOfThisNodeAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var released = await connection.ExecuteAsync(
+            "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE finished_at IS NULL AND substr(lease_owner, 1, length(@Prefix)) = @Prefix",
+            new { Prefix = settings.NodeId + "/" });
+        if (released > 0)
+            logger.LogInformation("Resuming {Count} unfinished job(s) left by an earlier run of node {NodeId}", released, settings.NodeId);
+    }
+
+    /// <summary>Runs a job this process has claimed until it finishes, is stopped, or its lease is lost.</summary>
+    public async Task RunJobAsync(long jobId, CancellationToken stopping)
+    {
+        var run = runningJobs.Start(jobId, stopping);
+        var renewEvery = settings.Lease / 3;
+        await using var heartbeat = new Timer(_ => _ = RenewLeaseAsync(jobId, run), null, renewEvery, renewEvery);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
+        try
+        {
+            await using var connection = await database.OpenAsync(run.Token);
+            var job = await connection.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
+            if (job.FinishedAt is not null) return;
+            var collection = await connection.QuerySingleAsync<CollectionRow>(
+                "SELECT id AS Id, workspace_id AS WorkspaceId, name AS Name, key_field AS KeyField, schema_json AS SchemaJson FROM collections WHERE id = @CollectionId",
+                new { job.CollectionId });
+
+            if (job.BatchCount is null)
+            {
+                logger.LogInformation("Job {JobId} started: splitting {FileName}", jobId, job.FileName);
+                if (!await SplitAsync(connection, job, collection, run.Token)) return;
+                job = await connection.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
+            }
+
+            await using var batchApplier = new BatchApplier(connection, database.Dialect, job, collection, Owner, settings.Lease);
+            await using (var source = await OpenSourceAsync(job, run.Token))
+            {
+                var header = job.CsvHeader is null ? null : System.Text.Json.JsonSerializer.Deserialize<string[]>(job.CsvHeader);
+                var format = Enum.Parse<FileFormat>(job.FileFormat!);
+                var builder = new RecordBuilder(collection.KeyField, collection.Schema, header);
+                while (await NextBatchAsync(connection, jobId) is { } batch)
+                {
+                    using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = batch.BatchNo });
+                    var slice = new BatchSlice(batch.BatchNo, batch.FirstRow, batch.RowCount, batch.ByteOffset, batch.ByteLength, batch.FirstLine);
+                    var rows = SliceReader.Read(source, format, header, slice);
+                    if (!await batchApplier.ApplyAsync(batch, rows, builder, run.Token))
+                    {
+                        logger.LogWarning("Job {JobId} batch {BatchNo} not committed: the job was stopped or taken over", jobId, batch.BatchNo);
+                        return;
+                    }
+                }
+            }
+            await FinishAsync(connection, jobId);
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+            if (stopping.IsCancellationRequested)
+                await HandBackAsync(jobId);
+            else
+                logger.LogInformation("Job {JobId} stopped; its running batch was rolled back", jobId);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Job {JobId} failed", jobId);
+            await FailAsync(jobId, $"The job stopped on an internal error: {ex.Message} Batches committed before it stay committed; import the remaining rows again.");
+        }
+        finally
+        {
+            runningJobs.Finish(jobId, run);
+        }
+    }
+
+    private async Task<Stream> OpenSourceAsync(JobRow job, CancellationToken cancellationToken)
+    {
+        var opened = job.SourceFileId is { } fileId ? await files.OpenReadAsync(fileId, cancellationToken) : null;
+        return opened?.Content ?? throw new FileNotFoundException("The uploaded file is missing from storage.");
+    }
+
+    /// <summary>Reads the whole file once, creating its batches. False when the file is unreadable (the job has FAILED).</summary>
+    private async Task<bool> SplitAsync(DbConnection connection, JobRow job, CollectionRow collection, CancellationToken cancellationToken)
+    {
+        SplitResult split;
+        try
+        {
+            await using var source = await OpenSourceAsync(job, cancellationToken);
+            var format = Enum.Parse<FileFormat>(job.FileFormat!);
+            split = await Task.Run(() => FileSplitter.Split(source, format, job.BatchSize, collection.KeyField, cancellationToken), cancellationToken);
+        }
+        catch (UnreadableFileException unreadable)
+        {
+            logger.LogWarning("Job {JobId} failed: {Reason}", job.Id, unreadable.Message);
+            await FailAsync(job.Id, unreadable.Message);
+            return false;
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var now = DateTime.UtcNow;
+        var claimed = await connection.ExecuteAsync("""
+            UPDATE jobs SET total_rows = @TotalRows, batch_count = @BatchCount, csv_header = @Header, lease_until = @Until
+             WHERE id = @Id AND lease_owner = @Owner AND finished_at IS NULL AND batch_count IS NULL
+            """,
+            new
+            {
+                split.TotalRows,
+                BatchCount = split.Batches.Count,
+                Header = split.CsvHeader is null ? null : System.Text.Json.JsonSerializer.Serialize(split.CsvHeader),
+                Until = now + settings.Lease,
+                job.Id,
+                Owner,
+            }, transaction);
+        if (claimed == 0) return false;
+        await connection.ExecuteAsync("""
+            INSERT INTO batches (job_id, batch_no, status, first_row, row_count, byte_offset, byte_length, first_line)
+            VALUES (@JobId, @BatchNo, @Status, @FirstRow, @RowCount, @ByteOffset, @ByteLength, @FirstLine)
+            """,
+            split.Batches.Select(b => new { JobId = job.Id, b.BatchNo, Status = Status.Queued, b.FirstRow, b.RowCount, b.ByteOffset, b.ByteLength, b.FirstLine }),
+            transaction);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Job {JobId}: {TotalRows} rows in {BatchCount} batches", job.Id, split.TotalRows, split.Batches.Count);
+        return true;
+    }
+
+    private static Task<BatchRow?> NextBatchAsync(DbConnection connection, long jobId) =>
+        connection.QueryFirstOrDefaultAsync<BatchRow>(
+            $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId AND status IN (@Queued, @InProgress) ORDER BY batch_no LIMIT 1",
+            new { jobId, Queued = Status.Queued, InProgress = Status.InProgress });
+
+    /// <summary>Every batch has run: the job's status follows from its counters.</summary>
+    private async Task FinishAsync(DbConnection connection, long jobId)
+    {
+        var counts = await connection.QuerySingleAsync<(long Total, long Succeeded, long Failed)>(
+            "SELECT COALESCE(total_rows, 0), succeeded_rows, failed_rows FROM jobs WHERE id = @jobId", new { jobId });
+        var status = JobStatusRollup.ForFinishedJob(counts.Total, counts.Succeeded, counts.Failed);
+        var finished = await connection.ExecuteAsync("""
+            UPDATE jobs SET status = @status, status_reason = @reason, finished_at = @now, lease_owner = NULL, lease_until = NULL
+             WHERE id = @jobId AND lease_owner = @Owner AND finished_at IS NULL
+            """,
+            new { status, reason = JobStatusRollup.ReasonForFinishedJob(counts.Total, counts.Succeeded, counts.Failed), now = DateTime.UtcNow, jobId, Owner });
+        if (finished == 1)
+            logger.LogInformation("Job {JobId} {Status}: {Succeeded} / {Total} rows", jobId, status, counts.Succeeded, counts.Total);
+    }
+
+    /// <summary>The job cannot do its work: FAILED with a reason, and its unrun batches with it.</summary>
+    private async Task FailAsync(long jobId, string reason)
+    {
+        await using var connection = await database.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var now = DateTime.UtcNow;
+        var failed = await connection.ExecuteAsync("""
+            UPDATE jobs SET status = @Failed, status_reason = @reason, finished_at = @now, lease_owner = NULL, lease_until = NULL
+             WHERE id = @jobId AND lease_owner = @Owner AND finished_at IS NULL
+            """, new { Failed = Status.Failed, reason, now, jobId, Owner }, transaction);
+        if (failed == 1)
+        {
+            await connection.ExecuteAsync("""
+                UPDATE batches SET status = @Failed, finished_at = @now, status_reason = 'Not run: the job failed.'
+                 WHERE job_id = @jobId AND status IN (@Queued, @InProgress)
+                """, new { Failed = Status.Failed, now, jobId, Queued = Status.Queued, InProgress = Status.InProgress }, transaction);
+        }
+        await transaction.CommitAsync();
+    }
+
+    /// <summary>The host is shutting down mid-job: give the job back so the next start resumes it at once.</summary>
+    private async Task HandBackAsync(long jobId)
+    {
+        await using var connection = await database.OpenAsync();
+        await connection.ExecuteAsync(
+            "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE id = @jobId AND lease_owner = @Owner",
+            new { jobId, Owner });
+        logger.LogInformation("Job {JobId} handed back on shutdown; it resumes at the next start", jobId);
+    }
+
+    /// <summary>Keeps the lease alive; cancels the run when the job was stopped or taken over.</summary>
+    private async Task RenewLeaseAsync(long jobId, CancellationTokenSource run)
+    {
+        try
+        {
+            await using var connection = await database.OpenAsync();
+            var renewed = await connection.ExecuteAsync(
+                "UPDATE jobs SET lease_until = @Until WHERE id = @jobId AND lease_owner = @Owner AND finished_at IS NULL",
+                new { Until = DateTime.UtcNow + settings.Lease, jobId, Owner });
+            if (renewed == 0) run.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run ended while the renewal was under way.
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not renew the lease of job {JobId}; will try again", jobId);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Hosting;
+using Quartz;
+
+namespace JobTracker.Jobs.Engine;
+
+/// <summary>
+/// One import worker: a Quartz job, fired every poll interval (and on demand when work is queued),
+/// that claims jobs from the jobs table and runs them until there is nothing left. There are
+/// EngineOptions.Workers of them; two copies of the same worker never run at once.
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed class ImportWorkerJob(ImportRunner runner, IHostApplicationLifetime lifetime) : IJob
+{
+    public static IEnumerable<JobKey> Keys(int workers) =>
+        Enumerable.Range(1, workers).Select(i => new JobKey($"import-worker-{i}", "import"));
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        // Quartz waits for running jobs on shutdown; stopping the host hands the job back instead
+        // of finishing a long import first.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        await runner.RunUntilIdleAsync(stopping.Token);
+    }
+}

@@ -1,0 +1,109 @@
+using System.Text;
+using Dapper;
+using JobTracker.Db;
+using JobTracker.Jobs.Engine;
+using JobTracker.Jobs.Files;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace JobTracker.Tests.Infrastructure;
+
+/// <summary>
+/// The engine on a real SQLite file, without the web host and with the scheduler off: tests call
+/// the runner themselves, so every step is deterministic.
+/// </summary>
+public sealed class EngineHost : IDisposable
+{
+    private readonly ServiceProvider services;
+
+    public EngineHost(int batchSize = 1000, TestFolder? folder = null, TimeSpan? lease = null)
+    {
+        Folder = folder ?? new TestFolder();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["JobTracker:BatchSize"] = batchSize.ToString(),
+            ["JobTracker:StoragePath"] = Folder.StoragePath,
+            ["JobTracker:RunWorkers"] = "false",
+            ["JobTracker:NodeId"] = "test",
+            ["JobTracker:Lease"] = (lease ?? TimeSpan.FromSeconds(30)).ToString(),
+        }).Build();
+        Database = new Database(Folder.ConnectionString);
+        Database.Migrate();
+        services = new ServiceCollection()
+            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .AddSingleton(Database)
+            .AddJobTrackerEngine(configuration)
+            .BuildServiceProvider();
+    }
+
+    public TestFolder Folder { get; }
+    public Database Database { get; }
+    public ImportRunner Runner => services.GetRequiredService<ImportRunner>();
+    public JobStopper Stopper => services.GetRequiredService<JobStopper>();
+    public AuditLog AuditLog => services.GetRequiredService<AuditLog>();
+    public FileStore Files => services.GetRequiredService<FileStore>();
+    public RunningJobs RunningJobs => services.GetRequiredService<RunningJobs>();
+
+    public long CreateCollection(string name = "Customers", string? keyField = "customerId", params SchemaField[] schema)
+    {
+        using var connection = Database.Open();
+        var workspaceId = connection.ExecuteScalar<long?>("SELECT id FROM workspaces WHERE name = 'Tests'")
+            ?? connection.ExecuteScalar<long>("INSERT INTO workspaces (name, created_at) VALUES ('Tests', @now) RETURNING id", new { now = DateTime.UtcNow });
+        return connection.ExecuteScalar<long>(
+            "INSERT INTO collections (workspace_id, name, key_field, schema_json, created_at) VALUES (@workspaceId, @name, @keyField, @schema, @now) RETURNING id",
+            new { workspaceId, name, keyField, schema = CollectionSchema.Serialize(schema), now = DateTime.UtcNow });
+    }
+
+    public async Task<long> SubmitAsync(long collectionId, string fileName, string content, string initiatedBy = "tester") =>
+        await SubmitAsync(collectionId, fileName, Encoding.UTF8.GetBytes(content), initiatedBy);
+
+    public async Task<long> SubmitAsync(long collectionId, string fileName, byte[] content, string initiatedBy = "tester")
+    {
+        var stored = await Files.SaveAsync(new MemoryStream(content), fileName, long.MaxValue, CancellationToken.None);
+        var format = FileFormats.FromFileName(fileName) ?? throw new ArgumentException("unsupported file name", nameof(fileName));
+        return await services.GetRequiredService<ImportSubmission>().SubmitAsync(collectionId, stored, format, initiatedBy);
+    }
+
+    public JobRow Job(long jobId)
+    {
+        using var connection = Database.Open();
+        return connection.QuerySingle<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
+    }
+
+    /// <summary>Asserts a job's status, showing its reason when it differs.</summary>
+    public JobRow AssertStatus(string expected, long jobId)
+    {
+        var job = Job(jobId);
+        Assert.True(job.Status == expected, $"job {jobId} is {job.Status}, expected {expected}; reason: {job.StatusReason}");
+        return job;
+    }
+
+    public List<BatchRow> Batches(long jobId)
+    {
+        using var connection = Database.Open();
+        return connection.Query<BatchRow>($"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId ORDER BY batch_no", new { jobId }).AsList();
+    }
+
+    public Dictionary<string, (string Data, long Version)> Records(long collectionId)
+    {
+        using var connection = Database.Open();
+        return connection.Query<(string Key, string Data, long Version)>(
+                "SELECT record_key, data, version FROM records WHERE collection_id = @collectionId", new { collectionId })
+            .ToDictionary(r => r.Key, r => (r.Data, r.Version));
+    }
+
+    public async Task<List<string[]>> AuditRowsAsync(long jobId)
+    {
+        var output = new MemoryStream();
+        await AuditLog.WriteCsvAsync(jobId, output);
+        return Csv.Parse(Encoding.UTF8.GetString(output.ToArray()).TrimStart('\uFEFF'));
+    }
+
+    public void Dispose()
+    {
+        services.Dispose();
+        Folder.Dispose();
+    }
+}
