@@ -1,0 +1,51 @@
+using Serilog;
+using Serilog.Events;
+
+namespace JobTracker.Web.Hosting;
+
+public static class LoggingSetup
+{
+    /// <summary>
+    /// Serilog from the "Serilog" configuration section, enriched from the log context so that the
+    /// engine's JobId / BatchNo scope properties reach every sink. A relative file sink path
+    /// resolves against the content root, like every other data path.
+    /// </summary>
+    public static WebApplicationBuilder AddJobTrackerLogging(this WebApplicationBuilder builder)
+    {
+        var contentRoot = builder.Environment.ContentRootPath;
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            var configuration = services.GetRequiredService<IConfiguration>();
+            logger
+                .ReadFrom.Configuration(WithFileSinkPathsUnder(configuration, contentRoot))
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext();
+
+            // Started outside its folder (no appsettings.json in the content root): still say what happens.
+            if (!configuration.GetSection("Serilog:WriteTo").Exists())
+                logger.MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning).MinimumLevel.Override("Quartz", LogEventLevel.Warning).WriteTo.Console();
+        });
+        return builder;
+    }
+
+    private static IConfiguration WithFileSinkPathsUnder(IConfiguration configuration, string contentRoot)
+    {
+        var resolved = new Dictionary<string, string?>();
+        foreach (var sink in configuration.GetSection("Serilog:WriteTo").GetChildren())
+        {
+            var path = sink["Args:path"];
+            if (sink["Name"] == "File" && path is not null)
+                resolved[$"Serilog:WriteTo:{sink.Key}:Args:path"] = Path.GetFullPath(path, contentRoot);
+        }
+        return new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(resolved).Build();
+    }
+}
+
+public static class RequestLogging
+{
+    /// <summary>htmx polls every two seconds: successful partial GETs log at Debug, the rest as usual.</summary>
+    public static LogEventLevel Level(HttpContext context, double elapsedMs, Exception? exception) =>
+        exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+        : context.Request.Headers.ContainsKey("HX-Request") && HttpMethods.IsGet(context.Request.Method) && context.Response.StatusCode < 400 ? LogEventLevel.Debug
+        : LogEventLevel.Information;
+}

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Mvc.ApplicationModels;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace JobTracker.Web.Hosting;
+
+public static class PagesSetup
+{
+    /// <summary>The header site.js puts the antiforgery token in, for every htmx request.</summary>
+    public const string AntiforgeryHeader = "RequestVerificationToken";
+
+    public static WebApplicationBuilder AddJobTrackerPages(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRazorPages(options =>
+        {
+            // One page creates and edits: a second route for "new".
+            AddCreateRoute(options, "/Workspaces/Edit", "Workspaces/New");
+            AddCreateRoute(options, "/Collections/Edit", "Workspaces/{workspaceId:long}/Collections/New");
+        });
+        // htmx sends the token as a header, so validation never has to read (and buffer) a form body.
+        builder.Services.AddAntiforgery(options => options.HeaderName = AntiforgeryHeader);
+        return builder;
+    }
+
+    /// <summary>
+    /// A second route for an edit page, used to create. Ordered after the page's own route so that
+    /// links with an id still go to ".../{id}/Edit" and only links without one come here.
+    /// </summary>
+    private static void AddCreateRoute(RazorPagesOptions options, string pageName, string template) =>
+        options.Conventions.AddPageRouteModelConvention(pageName, page => page.Selectors.Add(new SelectorModel
+        {
+            AttributeRouteModel = new AttributeRouteModel { Template = template, Order = 1 },
+        }));
+
+    /// <summary>Friendly pages for errors and status codes (404, 403, ...): no stack traces, ever.</summary>
+    public static WebApplication UseJobTrackerErrorPages(this WebApplication app)
+    {
+        app.UseExceptionHandler("/Error");
+        app.UseStatusCodePagesWithReExecute("/Error", "?code={0}");
+        return app;
+    }
+}
+
+/// <summary>The two answers of one URL: the whole page, or only its partial for htmx.</summary>
+public static class Htmx
+{
+    /// <summary>
+    /// True for an htmx request that wants the partial. A history restore (back button after a
+    /// cache miss) wants the whole page.
+    /// </summary>
+    public static bool WantsPartial(this HttpRequest request) =>
+        request.Headers["HX-Request"] == "true" && request.Headers["HX-History-Restore-Request"] != "true";
+
+    /// <summary>Caches must keep the page and the partial apart.</summary>
+    public static void VaryByHtmx(this HttpResponse response) =>
+        response.Headers.Append("Vary", "HX-Request");
+}

@@ -1,0 +1,184 @@
+using Dapper;
+using JobTracker.Db;
+using JobTracker.Jobs.Engine;
+using JobTracker.Jobs.Files;
+using JobTracker.Web.Hosting;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace JobTracker.Web.Pages.Collections;
+
+/// <summary>
+/// The upload form. The file streams from the request body straight to the <see cref="FileStore"/>:
+/// nothing binds or buffers the form (no form value providers, antiforgery token from the header only),
+/// so a 1 GiB file costs a 64 KiB buffer, not 1 GiB of memory or temp files.
+/// </summary>
+[Authorize(Policy = Policies.CanChange)]
+[IgnoreAntiforgeryToken] // checked in OnPostAsync, from the header only
+[DisableFormValueModelBinding]
+public sealed class ImportModel(
+    Database database,
+    FileStore fileStore,
+    ImportSubmission submission,
+    IAntiforgery antiforgery,
+    IOptions<EngineOptions> options,
+    ILogger<ImportModel> logger) : PageModel
+{
+    /// <summary>Room for the multipart boundaries and headers around the file itself.</summary>
+    private const long MultipartSlack = 1 << 20;
+
+    public sealed record CollectionHeading
+    {
+        public long Id { get; init; }
+        public string Name { get; init; } = "";
+        public string? KeyField { get; init; }
+        public long WorkspaceId { get; init; }
+        public string WorkspaceName { get; init; } = "";
+    }
+
+    public CollectionHeading Collection { get; private set; } = new();
+
+    /// <summary>Why the last upload was refused, in words for the user.</summary>
+    public string? Error { get; private set; }
+
+    public long MaxUploadBytes => options.Value.MaxUploadBytes;
+
+    public string MaxUploadLabel => FileStore.FormatBytes(MaxUploadBytes);
+
+    public string TooLargeMessage =>
+        $"The file is larger than the upload limit of {MaxUploadLabel}. Split it into smaller files and import them one after another.";
+
+    public async Task<IActionResult> OnGetAsync(long id) =>
+        await LoadAsync(id) ? Page() : NotFound();
+
+    public async Task<IActionResult> OnPostAsync(long id)
+    {
+        var cancellationToken = HttpContext.RequestAborted;
+        if (!await LoadAsync(id)) return NotFound();
+        if (!await HasAntiforgeryHeaderAsync()) return BadRequest();
+
+        // Kestrel refuses bodies over 30 MB unless told otherwise, for this request only.
+        var bodyLimit = MaxUploadBytes + MultipartSlack;
+        if (HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
+            sizeLimit.MaxRequestBodySize = bodyLimit;
+        if (Request.ContentLength > bodyLimit) return Refuse(TooLargeMessage);
+
+        if (!MediaTypeHeaderValue.TryParse(Request.ContentType, out var contentType)
+            || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
+            return Refuse("Choose a file to import.");
+
+        try
+        {
+            var reader = new MultipartReader(boundary, Request.Body);
+            for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null; section = await reader.ReadNextSectionAsync(cancellationToken))
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.IsFileDisposition() || !disposition.Name.Equals("file"))
+                    continue; // the reader skips what we do not read
+
+                var fileName = ClientFileName(disposition);
+                if (fileName.Length == 0) return Refuse("Choose a file to import.");
+                if (FileFormats.FromFileName(fileName) is not { } format) return Refuse("Only .csv, .json and .jsonl files can be imported.");
+
+                var stored = await fileStore.SaveAsync(section.Body, fileName, MaxUploadBytes, cancellationToken);
+                var initiatedBy = User.Identity?.Name ?? "unknown";
+                var jobId = await submission.SubmitAsync(id, stored, format, initiatedBy, cancellationToken);
+                logger.LogInformation("{UserName} submitted import job {JobId} of {FileName} ({SizeBytes} bytes) into collection {CollectionId}",
+                    initiatedBy, jobId, fileName, stored.SizeBytes, id);
+
+                var jobTracker = Url.Page("/Collections/Jobs", new { id })!;
+                if (!Request.Headers.ContainsKey("HX-Request")) return Redirect(jobTracker);
+                Response.Headers["HX-Redirect"] = jobTracker;
+                return new OkResult();
+            }
+            return Refuse("Choose a file to import.");
+        }
+        catch (UploadRejectedException rejected)
+        {
+            return Refuse(rejected.Message);
+        }
+        catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Refuse(TooLargeMessage);
+        }
+        catch (InvalidDataException unreadable)
+        {
+            logger.LogWarning(unreadable, "Unreadable multipart upload into collection {CollectionId}", id);
+            return Refuse("The upload could not be read. Choose the file again and retry.");
+        }
+    }
+
+    /// <summary>
+    /// The user's file name, without any folder a browser may have added: only ever data.
+    /// Browsers send a double quote in a file name as %22 (HTML form encoding): undo that.
+    /// </summary>
+    private static string ClientFileName(ContentDispositionHeaderValue disposition)
+    {
+        var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
+        name = name.Replace("%22", "\"", StringComparison.Ordinal);
+        return name[(name.LastIndexOfAny(['/', '\\']) + 1)..].Trim();
+    }
+
+    /// <summary>
+    /// The token must come in the header (site.js adds it to every htmx request). Letting the
+    /// antiforgery service fall back to the form would read, and buffer, the whole upload first.
+    /// </summary>
+    private async Task<bool> HasAntiforgeryHeaderAsync()
+    {
+        if (!Request.Headers.ContainsKey(PagesSetup.AntiforgeryHeader)) return false;
+        try
+        {
+            await antiforgery.ValidateRequestAsync(HttpContext);
+            return true;
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return false;
+        }
+    }
+
+    private IActionResult Refuse(string message)
+    {
+        Error = message;
+        return Request.WantsPartial() ? Partial("_ImportForm", this) : Page();
+    }
+
+    private async Task<bool> LoadAsync(long id)
+    {
+        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
+        var collection = await connection.QuerySingleOrDefaultAsync<CollectionHeading>("""
+            SELECT c.id AS Id, c.name AS Name, c.key_field AS KeyField, w.id AS WorkspaceId, w.name AS WorkspaceName
+              FROM collections c
+              JOIN workspaces w ON w.id = c.workspace_id
+             WHERE c.id = @id
+            """, new { id });
+        if (collection is null) return false;
+        Collection = collection;
+        return true;
+    }
+}
+
+/// <summary>Keeps model binding away from the request body: no form value providers for this page.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class DisableFormValueModelBindingAttribute : Attribute, IResourceFilter
+{
+    public void OnResourceExecuting(ResourceExecutingContext context)
+    {
+        context.ValueProviderFactories.RemoveType<FormValueProviderFactory>();
+        context.ValueProviderFactories.RemoveType<FormFileValueProviderFactory>();
+        context.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
+    }
+
+    public void OnResourceExecuted(ResourceExecutedContext context)
+    {
+    }
+}

@@ -1,0 +1,24 @@
+using System.Globalization;
+using JobTracker.Jobs.Files;
+
+namespace JobTracker.Web.Pages;
+
+/// <summary>How values read on every page: UTC dates, row counts, status badges, file types.</summary>
+public static class Display
+{
+    /// <summary>Dates are stored and shown in UTC.</summary>
+    public static string Utc(DateTime? value) =>
+        value?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "";
+
+    public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>"succeeded / total"; the total reads "—" until it is known.</summary>
+    public static string Rows(long succeeded, long? total) =>
+        $"{Count(succeeded)} / {(total is { } t ? Count(t) : "—")}";
+
+    public static string BadgeClass(string status) => "badge badge-" + status.ToLowerInvariant().Replace(' ', '-');
+
+    /// <summary>The label of an import's file type ("CSV"), or null for exports.</summary>
+    public static string? FormatLabel(string? fileFormat) =>
+        Enum.TryParse<FileFormat>(fileFormat, out var format) ? FileFormats.Label(format) : fileFormat;
+}

@@ -1,0 +1,177 @@
+using Dapper;
+using JobTracker.Db;
+using JobTracker.Web.Hosting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace JobTracker.Web.Pages.Jobs;
+
+/// <summary>
+/// A job's Details panel: the job, its batches (50 a page, filtered by status), Refresh and Stop Job.
+/// The same URL returns the whole page, or for htmx _BatchTable plus the summary and the filter
+/// out of band (filter change, paging, Refresh, and the poll while the job is unfinished).
+/// Three small indexed reads, whatever the number of batches: the job row, the batch count per
+/// status (ix_batches_status), and one page of batches.
+/// </summary>
+public sealed class DetailsModel(Database database) : PageModel
+{
+    public const int PageSize = 50;
+
+    /// <summary>The batch filter: query-string value, status, label.</summary>
+    public static readonly IReadOnlyList<(string Value, string? Status, string Label)> Filters =
+    [
+        ("", null, "All Batches"),
+        ("queued", Status.Queued, "Queued"),
+        ("in-progress", Status.InProgress, "In Progress"),
+        ("completed", Status.Completed, "Completed"),
+        ("ran-with-errors", Status.RanWithErrors, "Ran with Errors"),
+        ("failed", Status.Failed, "Failed"),
+        ("canceled", Status.Canceled, "Canceled"),
+    ];
+
+    public sealed record JobFacts
+    {
+        public long Id { get; init; }
+        public string JobType { get; init; } = "";
+        public string FileName { get; init; } = "";
+        public string? FileFormat { get; init; }
+        public long? SourceFileId { get; init; }
+        public string Status { get; init; } = "";
+        public string? StatusReason { get; init; }
+        public string InitiatedBy { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+        public DateTime? StartedAt { get; init; }
+        public DateTime? FinishedAt { get; init; }
+        public long? TotalRows { get; init; }
+        public long SucceededRows { get; init; }
+        public long FailedRows { get; init; }
+        public int? BatchCount { get; init; }
+        public int BatchSize { get; init; }
+        public long CollectionId { get; init; }
+        public string CollectionName { get; init; } = "";
+        public long WorkspaceId { get; init; }
+        public string WorkspaceName { get; init; } = "";
+
+        public bool IsFinished => JobTracker.Db.Status.IsFinished(Status);
+        public bool IsImport => JobType == "Import";
+    }
+
+    public sealed record BatchLine
+    {
+        public int BatchNo { get; init; }
+        public string Status { get; init; } = "";
+        public string? StatusReason { get; init; }
+        public int RowCount { get; init; }
+        public DateTime? StartedAt { get; init; }
+        public DateTime? FinishedAt { get; init; }
+        public int SucceededRows { get; init; }
+        public int FailedRows { get; init; }
+    }
+
+    private sealed record StatusCount
+    {
+        public string Status { get; init; } = "";
+        public long Count { get; init; }
+    }
+
+    public JobFacts Job { get; private set; } = new();
+
+    public IReadOnlyList<BatchLine> Batches { get; private set; } = [];
+
+    /// <summary>Batches per status; "" is the total.</summary>
+    public IReadOnlyDictionary<string, long> Counts { get; private set; } = new Dictionary<string, long>();
+
+    /// <summary>The filter in effect: one of <see cref="Filters"/>' values ("" for all batches).</summary>
+    public string Filter { get; private set; } = "";
+
+    public int PageNumber { get; private set; } = 1;
+
+    public int PageCount { get; private set; } = 1;
+
+    /// <summary>Batches that have run to an end (completed, with errors, failed or canceled).</summary>
+    public long FinishedBatches { get; private set; }
+
+    /// <summary>For a QUEUED job: the unfinished job of the same collection it waits for, if any.</summary>
+    public long? JobAhead { get; private set; }
+
+    /// <summary>True when rendering the htmx answer: the summary and the filter go out of band.</summary>
+    public bool OutOfBand { get; private set; }
+
+    public long CountOf(string filterValue) => Counts.GetValueOrDefault(filterValue);
+
+    public string PageUrl(string filter, int pageNumber) =>
+        Url.Page("/Jobs/Details", new { id = Job.Id }) + Query(filter, pageNumber);
+
+    public string CurrentUrl => PageUrl(Filter, PageNumber);
+
+    /// <summary>Stop Job comes back to the same filter and page.</summary>
+    public string StopUrl => Url.Page("/Jobs/Stop", new { id = Job.Id }) + Query(Filter, PageNumber);
+
+    private static string Query(string filter, int pageNumber)
+    {
+        var query = QueryString.Empty;
+        if (filter.Length > 0) query = query.Add("status", filter);
+        if (pageNumber > 1) query = query.Add("page", pageNumber.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return query.ToUriComponent();
+    }
+
+    // "page" is a route value of Razor Pages itself: read the query string's "page" by name.
+    public async Task<IActionResult> OnGetAsync(long id, string? status, [FromQuery(Name = "page")] int pageNumber = 1)
+    {
+        var filter = Filters.FirstOrDefault(f => f.Value == status?.Trim().ToLowerInvariant());
+        Filter = filter.Value ?? "";
+        PageNumber = Math.Max(1, pageNumber);
+
+        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
+        var job = await connection.QuerySingleOrDefaultAsync<JobFacts>("""
+            SELECT j.id AS Id, j.job_type AS JobType, j.file_name AS FileName, j.file_format AS FileFormat,
+                   j.source_file_id AS SourceFileId, j.status AS Status, j.status_reason AS StatusReason,
+                   j.initiated_by AS InitiatedBy, j.created_at AS CreatedAt, j.started_at AS StartedAt,
+                   j.finished_at AS FinishedAt, j.total_rows AS TotalRows, j.succeeded_rows AS SucceededRows,
+                   j.failed_rows AS FailedRows, j.batch_count AS BatchCount, j.batch_size AS BatchSize,
+                   c.id AS CollectionId, c.name AS CollectionName, w.id AS WorkspaceId, w.name AS WorkspaceName
+              FROM jobs j
+              JOIN collections c ON c.id = j.collection_id
+              JOIN workspaces w ON w.id = c.workspace_id
+             WHERE j.id = @id
+            """, new { id });
+        if (job is null) return NotFound();
+        Job = job;
+
+        if (job.Status == Status.Queued)
+        {
+            JobAhead = await connection.ExecuteScalarAsync<long?>(
+                "SELECT MAX(id) FROM jobs WHERE collection_id = @CollectionId AND finished_at IS NULL AND id < @id",
+                new { job.CollectionId, id });
+        }
+
+        var byStatus = (await connection.QueryAsync<StatusCount>(
+            "SELECT status AS Status, COUNT(*) AS Count FROM batches WHERE job_id = @id GROUP BY status", new { id })).AsList();
+        var counts = Filters.ToDictionary(f => f.Value, f => f.Status is null ? byStatus.Sum(c => c.Count) : byStatus.Where(c => c.Status == f.Status).Sum(c => c.Count));
+        Counts = counts;
+        FinishedBatches = byStatus.Where(c => Status.IsFinished(c.Status)).Sum(c => c.Count);
+        PageCount = (int)Math.Max(1, (counts[Filter] + PageSize - 1) / PageSize);
+
+        var paging = new { id, Status = filter.Status, Skip = (PageNumber - 1) * PageSize, Take = PageSize };
+        Batches = (await connection.QueryAsync<BatchLine>(filter.Status is null
+            ? $"""
+              SELECT batch_no AS BatchNo, status AS Status, status_reason AS StatusReason, row_count AS RowCount,
+                     started_at AS StartedAt, finished_at AS FinishedAt, succeeded_rows AS SucceededRows, failed_rows AS FailedRows
+                FROM batches
+               WHERE job_id = @id
+               ORDER BY batch_no {database.Dialect.Paging}
+              """
+            : $"""
+              SELECT batch_no AS BatchNo, status AS Status, status_reason AS StatusReason, row_count AS RowCount,
+                     started_at AS StartedAt, finished_at AS FinishedAt, succeeded_rows AS SucceededRows, failed_rows AS FailedRows
+                FROM batches
+               WHERE job_id = @id AND status = @Status
+               ORDER BY batch_no {database.Dialect.Paging}
+              """, paging)).AsList();
+
+        Response.VaryByHtmx();
+        if (!Request.WantsPartial()) return Page();
+        OutOfBand = true;
+        return Partial("_JobPanelUpdate", this);
+    }
+}

@@ -1,0 +1,29 @@
+using JobTracker.Jobs.Engine;
+using JobTracker.Web.Hosting;
+using Serilog;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddJobTrackerLogging();                                 // Serilog: console + data/logs/, from configuration
+builder.AddJobTrackerDatabase();                                // SQLite under data/, one Database singleton
+builder.AddJobTrackerEngine();                                  // file store, import, stop, audit log, Quartz workers
+builder.AddJobTrackerDataPaths();                               // relative data paths resolve against the content root
+builder.AddJobTrackerSignIn();                                  // cookie sign-in, roles, policies
+builder.AddJobTrackerPages();                                   // Razor Pages, antiforgery header for htmx
+
+var app = builder.Build();
+
+app.MigrateDatabase();
+await app.SeedFirstAdminAsync();
+await app.SeedDemoDataAsync();
+
+app.UseJobTrackerErrorPages();
+app.UseStaticFiles();
+app.UseSerilogRequestLogging(options => options.GetLevel = RequestLogging.Level);
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapRazorPages();
+
+app.Run();
+
+public partial class Program;

@@ -1,0 +1,49 @@
+// Job Tracker: the little JavaScript the pages need, all of it wired through htmx events.
+(() => {
+  'use strict';
+
+  // Every htmx request carries the antiforgery token in a header. ASP.NET Core reads the header
+  // first, so it never has to read (and buffer) a form body, which matters for uploads.
+  document.addEventListener('htmx:configRequest', (event) => {
+    const token = document.querySelector('meta[name="request-verification-token"]');
+    if (token) event.detail.headers['RequestVerificationToken'] = token.content;
+  });
+
+  // A poll brings fresh copies of controls out of band (the batch filter with its counts).
+  // An element marked data-keep-while-focused is left alone while the user is using a control in it.
+  document.addEventListener('htmx:oobBeforeSwap', (event) => {
+    const target = event.detail.target;
+    if (target?.matches('[data-keep-while-focused]') && target.contains(document.activeElement)) {
+      event.detail.shouldSwap = false;
+    }
+  });
+
+  // Upload form: refuse a file over the limit before sending it, and show the upload's progress.
+  document.addEventListener('htmx:beforeRequest', (event) => {
+    const form = event.detail.elt;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.maxBytes) return;
+    const file = form.querySelector('input[type=file]')?.files?.[0];
+    const error = form.querySelector('#import-error');
+    if (file && file.size > Number(form.dataset.maxBytes)) {
+      event.preventDefault();
+      if (error) {
+        error.textContent = form.dataset.tooLarge;
+        error.hidden = false;
+      }
+      return;
+    }
+    if (error) error.hidden = true;
+    const progress = form.querySelector('progress');
+    if (progress) {
+      progress.value = 0;
+      progress.hidden = false;
+    }
+  });
+
+  document.addEventListener('htmx:xhr:progress', (event) => {
+    const progress = event.target.querySelector?.('#upload-progress');
+    if (progress && event.detail.lengthComputable) {
+      progress.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+    }
+  });
+})();
