@@ -68,14 +68,14 @@ public sealed class SqliteDialect : SqlDialect
     public override void OnOpen(DbConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
+        command.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8192;";
         command.ExecuteNonQuery();
     }
 
     public override void OnCreate(DbConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode = WAL;";
+        command.CommandText = "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL;";
         command.ExecuteNonQuery();
     }
 }

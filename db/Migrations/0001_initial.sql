@@ -16,12 +16,14 @@ CREATE TABLE workspaces (
 
 -- schema_json: [{"name":"amount","type":"decimal","required":true}, ...]
 -- types: string, integer, decimal, boolean, datetime
+-- record_count: kept by each batch's transaction, so pages never count a large collection.
 CREATE TABLE collections (
     id           INTEGER PRIMARY KEY,
     workspace_id INTEGER NOT NULL REFERENCES workspaces (id),
     name         TEXT    NOT NULL COLLATE NOCASE,
     key_field    TEXT    NULL,
     schema_json  TEXT    NOT NULL DEFAULT '[]',
+    record_count INTEGER NOT NULL DEFAULT 0,
     created_at   TEXT    NOT NULL,
     UNIQUE (workspace_id, name)
 );

@@ -48,20 +48,34 @@ internal sealed class BatchApplier : IAsyncDisposable
         return command;
     }
 
-    /// <summary>Applies a batch. False when it could not commit because the job was stopped or taken over.</summary>
-    public async Task<bool> ApplyAsync(BatchRow batch, IEnumerable<ImportRow> rows, RecordBuilder builder, CancellationToken cancellationToken)
+    /// <summary>
+    /// Validates a batch's rows and builds their records, without touching the database. This runs
+    /// ahead of <see cref="ApplyAsync"/> (on another thread), so that SQLite's write lock is held
+    /// only for the writes and Stop Job, from any process, gets its turn quickly.
+    /// </summary>
+    public static PreparedBatch Prepare(BatchRow batch, IEnumerable<ImportRow> rows, RecordBuilder builder, CancellationToken cancellationToken)
     {
-        // Validate and build every record before taking SQLite's write lock, so that the lock is
-        // held only for the writes and Stop Job (from any process) gets its turn quickly.
-        var prepared = Prepare(rows, builder, cancellationToken);
+        var prepared = new List<PreparedRow>(batch.RowCount);
+        foreach (var row in rows)
+        {
+            if (prepared.Count % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
+            var failure = builder.Build(row, out var key, out var json);
+            prepared.Add(new PreparedRow(row.RowNumber, key, failure is null ? json : null, failure));
+        }
+        return new PreparedBatch(batch, prepared);
+    }
 
+    /// <summary>Applies a prepared batch. False when it could not commit because the job was stopped or taken over.</summary>
+    public async Task<bool> ApplyAsync(PreparedBatch preparedBatch, CancellationToken cancellationToken)
+    {
+        var (batch, prepared) = preparedBatch;
         var started = batch.StartedAt ?? DateTime.UtcNow;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         insertRecord.Transaction = transaction;
         updateRecord.Transaction = transaction;
 
         var audit = new BatchAudit(batch.BatchNo);
-        int succeeded = 0, failed = 0;
+        int succeeded = 0, failed = 0, created = 0;
         for (var i = 0; i < prepared.Count; i++)
         {
             if (i % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
@@ -73,10 +87,11 @@ internal sealed class BatchApplier : IAsyncDisposable
                 continue;
             }
             var key = row.Key ?? Guid.CreateVersion7().ToString("N");
-            var created = Write(insertRecord, key, row.Json!) == 1;
-            if (!created) Write(updateRecord, key, row.Json!);
+            var isNew = Write(insertRecord, key, row.Json!) == 1;
+            if (isNew) created++;
+            else Write(updateRecord, key, row.Json!);
             succeeded++;
-            audit.Add(row.RowNumber, key, created ? AuditLog.Created : AuditLog.Updated, null, null);
+            audit.Add(row.RowNumber, key, isNew ? AuditLog.Created : AuditLog.Updated, null, null);
         }
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -113,6 +128,9 @@ internal sealed class BatchApplier : IAsyncDisposable
             return false;
         }
         await connection.ExecuteAsync(
+            "UPDATE collections SET record_count = record_count + @created WHERE id = @Id",
+            new { created, collection.Id }, transaction);
+        await connection.ExecuteAsync(
             "INSERT INTO audit_entries (job_id, batch_no, entries) VALUES (@JobId, @BatchNo, @entries)",
             new { batch.JobId, batch.BatchNo, entries = audit.ToCompressed() }, transaction);
         // The next batch shows IN PROGRESS from the moment this one commits.
@@ -130,23 +148,15 @@ internal sealed class BatchApplier : IAsyncDisposable
         return command.ExecuteNonQuery();
     }
 
-    private static List<PreparedRow> Prepare(IEnumerable<ImportRow> rows, RecordBuilder builder, CancellationToken cancellationToken)
-    {
-        var prepared = new List<PreparedRow>();
-        foreach (var row in rows)
-        {
-            if (prepared.Count % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
-            var failure = builder.Build(row, out var key, out var json);
-            prepared.Add(new PreparedRow(row.RowNumber, key, failure is null ? json : null, failure));
-        }
-        return prepared;
-    }
-
     public async ValueTask DisposeAsync()
     {
         await insertRecord.DisposeAsync();
         await updateRecord.DisposeAsync();
     }
 
-    private readonly record struct PreparedRow(long RowNumber, string? Key, string? Json, RowFailure? Failure);
 }
+
+/// <summary>A batch whose rows are validated and built, ready to be written.</summary>
+internal sealed record PreparedBatch(BatchRow Batch, List<PreparedRow> Rows);
+
+internal readonly record struct PreparedRow(long RowNumber, string? Key, string? Json, RowFailure? Failure);

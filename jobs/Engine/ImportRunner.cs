@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Threading.Channels;
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Files;
@@ -80,24 +81,10 @@ public sealed class ImportRunner(
                 job = await connection.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
             }
 
-            await using var batchApplier = new BatchApplier(connection, database.Dialect, job, collection, Owner, settings.Lease);
-            await using (var source = await OpenSourceAsync(job, run.Token))
-            {
-                var header = job.CsvHeader is null ? null : System.Text.Json.JsonSerializer.Deserialize<string[]>(job.CsvHeader);
-                var format = Enum.Parse<FileFormat>(job.FileFormat!);
-                var builder = new RecordBuilder(collection.KeyField, collection.Schema, header);
-                while (await NextBatchAsync(connection, jobId) is { } batch)
-                {
-                    using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = batch.BatchNo });
-                    var slice = new BatchSlice(batch.BatchNo, batch.FirstRow, batch.RowCount, batch.ByteOffset, batch.ByteLength, batch.FirstLine);
-                    var rows = SliceReader.Read(source, format, header, slice);
-                    if (!await batchApplier.ApplyAsync(batch, rows, builder, run.Token))
-                    {
-                        logger.LogWarning("Job {JobId} batch {BatchNo} not committed: the job was stopped or taken over", jobId, batch.BatchNo);
-                        return;
-                    }
-                }
-            }
+            var remaining = (await connection.QueryAsync<BatchRow>(
+                $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId AND status IN (@Queued, @InProgress) ORDER BY batch_no",
+                new { jobId, Queued = Status.Queued, InProgress = Status.InProgress })).AsList();
+            if (!await ApplyBatchesAsync(connection, job, collection, remaining, run.Token)) return;
             await FinishAsync(connection, jobId);
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
@@ -168,10 +155,58 @@ public sealed class ImportRunner(
         return true;
     }
 
-    private static Task<BatchRow?> NextBatchAsync(DbConnection connection, long jobId) =>
-        connection.QueryFirstOrDefaultAsync<BatchRow>(
-            $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId AND status IN (@Queued, @InProgress) ORDER BY batch_no LIMIT 1",
-            new { jobId, Queued = Status.Queued, InProgress = Status.InProgress });
+    /// <summary>
+    /// Applies batches in file order. One thread reads and validates the next batch while this one
+    /// writes the current one; at most two prepared batches wait, so memory stays flat. False when
+    /// a batch could not commit because the job was stopped or taken over.
+    /// </summary>
+    private async Task<bool> ApplyBatchesAsync(DbConnection connection, JobRow job, CollectionRow collection, List<BatchRow> batches, CancellationToken cancellationToken)
+    {
+        var header = job.CsvHeader is null ? null : System.Text.Json.JsonSerializer.Deserialize<string[]>(job.CsvHeader);
+        var format = Enum.Parse<FileFormat>(job.FileFormat!);
+        var builder = new RecordBuilder(collection.KeyField, collection.Schema, header);
+        var ready = Channel.CreateBounded<PreparedBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        var reading = Task.Run(async () =>
+        {
+            try
+            {
+                await using var source = await OpenSourceAsync(job, stopReading.Token);
+                foreach (var batch in batches)
+                {
+                    var slice = new BatchSlice(batch.BatchNo, batch.FirstRow, batch.RowCount, batch.ByteOffset, batch.ByteLength, batch.FirstLine);
+                    var prepared = BatchApplier.Prepare(batch, SliceReader.Read(source, format, header, slice), builder, stopReading.Token);
+                    await ready.Writer.WriteAsync(prepared, stopReading.Token);
+                }
+                ready.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                ready.Writer.Complete(ex);
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            await using var applier = new BatchApplier(connection, database.Dialect, job, collection, Owner, settings.Lease);
+            await foreach (var prepared in ready.Reader.ReadAllAsync(cancellationToken))
+            {
+                using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = prepared.Batch.BatchNo });
+                if (!await applier.ApplyAsync(prepared, cancellationToken))
+                {
+                    logger.LogWarning("Job {JobId} batch {BatchNo} not committed: the job was stopped or taken over", job.Id, prepared.Batch.BatchNo);
+                    return false;
+                }
+            }
+            return true;
+        }
+        finally
+        {
+            stopReading.Cancel();
+            await reading;
+        }
+    }
 
     /// <summary>Every batch has run: the job's status follows from its counters.</summary>
     private async Task FinishAsync(DbConnection connection, long jobId)

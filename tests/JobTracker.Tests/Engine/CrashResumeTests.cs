@@ -47,6 +47,7 @@ public sealed class CrashResumeTests : IDisposable
         Assert.Equal(rows, job.SucceededRows);
         var records = engine.Records(collection);
         Assert.Equal(rows, records.Count);
+        Assert.Equal(rows, engine.RecordCount(collection));
         Assert.All(records.Values, r => Assert.Equal(1, r.Version));
         var audit = (await engine.AuditRowsAsync(jobId)).Skip(1).ToList();
         Assert.Equal(Enumerable.Range(1, rows).Select(i => i.ToString()), audit.Select(r => r[0]));
@@ -78,6 +79,7 @@ public sealed class CrashResumeTests : IDisposable
         {
             var records = engine.Records(collection);
             Assert.Equal(rows, records.Count);
+            Assert.Equal(rows, engine.RecordCount(collection));
             Assert.All(records.Values, r => Assert.Equal(2, r.Version));
             var (first, second) = (engine.Job(jobs.First(j => j.Collection == collection).Job), engine.Job(jobs.Last(j => j.Collection == collection).Job));
             Assert.True(second.StartedAt >= first.FinishedAt, "jobs of one collection overlapped");

@@ -55,6 +55,7 @@ public sealed class ImportRunnerTests : IDisposable
 
         var records = engine.Records(collection);
         Assert.Equal(2500, records.Count);
+        Assert.Equal(2500, engine.RecordCount(collection));
         using var record = JsonDocument.Parse(records["C000042"].Data);
         Assert.Equal("Customer 42, Ltd", record.RootElement.GetProperty("name").GetString());
         Assert.Equal(42.50m, record.RootElement.GetProperty("amount").GetDecimal());
@@ -82,6 +83,7 @@ public sealed class ImportRunnerTests : IDisposable
         Assert.Equal(Status.Completed, small.Job(jobId).Status);
         var records = small.Records(collection);
         Assert.Equal(2, records.Count);
+        Assert.Equal(2, small.RecordCount(collection));
         Assert.Contains("\"third\"", records["A"].Data);
         Assert.Equal(3, records["A"].Version);
         var audit = await small.AuditRowsAsync(jobId);
@@ -288,6 +290,7 @@ public sealed class ImportRunnerTests : IDisposable
         Assert.All(batches, b => Assert.Contains(b.Status, new[] { Status.Completed, Status.Canceled }));
         Assert.Equal(committed.Sum(b => b.RowCount), job.SucceededRows);
         Assert.Equal(job.SucceededRows, big.Records(collection).Count);
+        Assert.Equal(job.SucceededRows, big.RecordCount(collection));
 
         var audit = (await big.AuditRowsAsync(jobId)).Skip(1).ToList();
         Assert.Equal(300_000, audit.Count);

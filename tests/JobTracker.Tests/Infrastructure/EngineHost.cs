@@ -94,6 +94,13 @@ public sealed class EngineHost : IDisposable
             .ToDictionary(r => r.Key, r => (r.Data, r.Version));
     }
 
+    /// <summary>The collection's kept record count (collections.record_count).</summary>
+    public long RecordCount(long collectionId)
+    {
+        using var connection = Database.Open();
+        return connection.ExecuteScalar<long>("SELECT record_count FROM collections WHERE id = @collectionId", new { collectionId });
+    }
+
     public async Task<List<string[]>> AuditRowsAsync(long jobId)
     {
         var output = new MemoryStream();

@@ -27,7 +27,7 @@ public sealed class DetailsModel(Database database) : PageModel
         var collection = await connection.QuerySingleOrDefaultAsync<CollectionFacts>("""
             SELECT c.id AS Id, c.name AS Name, c.key_field AS KeyField, c.schema_json AS SchemaJson,
                    w.id AS WorkspaceId, w.name AS WorkspaceName,
-                   (SELECT COUNT(*) FROM records r WHERE r.collection_id = c.id) AS RecordCount
+                   c.record_count AS RecordCount
               FROM collections c
               JOIN workspaces w ON w.id = c.workspace_id
              WHERE c.id = @id

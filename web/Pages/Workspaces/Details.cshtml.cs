@@ -36,7 +36,7 @@ public sealed class DetailsModel(Database database) : PageModel
         Workspace = workspace;
         Collections = (await connection.QueryAsync<CollectionLine>("""
             SELECT c.id AS Id, c.name AS Name, c.key_field AS KeyField,
-                   (SELECT COUNT(*) FROM records r WHERE r.collection_id = c.id) AS RecordCount
+                   c.record_count AS RecordCount
               FROM collections c
              WHERE c.workspace_id = @id
              ORDER BY c.name
