@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Text;
+using Dapper;
+using JobTracker.Db;
+using JobTracker.Jobs.Engine;
+using JobTracker.Jobs.Files;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace JobTracker.Benchmarks;
+
+/// <summary>
+/// Import throughput through the real pipeline (stored upload → job → split → batches validated,
+/// upserted and audited → COMPLETED) next to sqlite3's own .import of the same file, and the peak
+/// memory of a process importing a large file.
+/// </summary>
+internal static class ImportBench
+{
+    public static readonly SchemaField[] Schema =
+    [
+        new("id", FieldTypes.Integer, true),
+        new("name", FieldTypes.String, true),
+        new("email", FieldTypes.String, false),
+        new("amount", FieldTypes.Decimal, false),
+        new("date", FieldTypes.DateTime, false),
+        new("status", FieldTypes.String, false),
+        new("city", FieldTypes.String, false),
+        new("notes", FieldTypes.String, false),
+    ];
+
+    public static async Task RunAsync(BenchOptions options)
+    {
+        var csv = Path.Combine(options.Output, $"import-{options.Rows}.csv");
+        var size = GenerateCsv(csv, options.Rows);
+        Console.WriteLine($"\n== Import: {options.Rows:N0} rows × 8 columns ({size / 1e6:N0} MB CSV)");
+
+        var sqliteDb = Path.Combine(options.Output, "sqlite3-import.db");
+        File.Delete(sqliteDb);
+        var sqliteTime = await Timing.RunProcessAsync("sqlite3", sqliteDb, $".import --csv {csv} t");
+        var sqliteRate = options.Rows / sqliteTime.TotalSeconds;
+        Console.WriteLine($"sqlite3 .import:     {sqliteTime.TotalSeconds,7:N2} s  {sqliteRate,12:N0} rows/s");
+
+        var (elapsed, status, succeeded) = await ImportAsync(csv, Path.Combine(options.Output, "import.db"));
+        var rate = options.Rows / elapsed.TotalSeconds;
+        Console.WriteLine($"JobTracker import:   {elapsed.TotalSeconds,7:N2} s  {rate,12:N0} rows/s  ({status}, {succeeded:N0} rows succeeded)");
+        Console.WriteLine($"import ratio: {rate / sqliteRate:0.00}");
+    }
+
+    /// <summary>Peak memory of a separate process importing a file of about the given size.</summary>
+    public static async Task RunMemoryAsync(BenchOptions options)
+    {
+        var rows = (int)(options.MemoryGigabytes * 1e9 / 105);
+        var csv = Path.Combine(options.Output, $"memory-{rows}.csv");
+        var size = GenerateCsv(csv, rows);
+        Console.WriteLine($"\n== Memory: importing {size / 1e9:0.00} GB ({rows:N0} rows) in a separate process");
+        var start = new ProcessStartInfo("dotnet", [typeof(ImportBench).Assembly.Location, "--memory-child", csv, "--output", options.Output])
+        {
+            RedirectStandardOutput = true,
+        };
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the memory child");
+        Console.Write(await child.StandardOutput.ReadToEndAsync());
+        await child.WaitForExitAsync();
+        File.Delete(csv);
+    }
+
+    /// <summary>The child side of <see cref="RunMemoryAsync"/>: import, then report this process's peak resident set.</summary>
+    public static async Task ImportInThisProcessAsync(string csv, string output)
+    {
+        var (elapsed, status, succeeded) = await ImportAsync(csv, Path.Combine(output, "memory.db"));
+        Console.WriteLine($"imported {succeeded:N0} rows in {elapsed.TotalSeconds:N1} s ({status})");
+        Console.WriteLine($"peak memory: {PeakResidentMegabytes():N0} MB (VmHWM)");
+    }
+
+    private static async Task<(TimeSpan Elapsed, string Status, long Succeeded)> ImportAsync(string csv, string databaseFile)
+    {
+        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(databaseFile + suffix);
+        var storage = Path.Combine(Path.GetDirectoryName(databaseFile)!, "files");
+        if (Directory.Exists(storage)) Directory.Delete(storage, recursive: true);
+
+        var database = new Database($"Data Source={databaseFile}");
+        database.Migrate();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["JobTracker:StoragePath"] = storage,
+            ["JobTracker:RunWorkers"] = "false",
+        }).Build();
+        await using var services = new ServiceCollection()
+            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .AddSingleton(database)
+            .AddJobTrackerEngine(configuration)
+            .BuildServiceProvider();
+
+        long collectionId;
+        await using (var connection = await database.OpenAsync())
+        {
+            var workspaceId = await connection.ExecuteScalarAsync<long>("INSERT INTO workspaces (name, created_at) VALUES ('Bench', @now) RETURNING id", new { now = DateTime.UtcNow });
+            collectionId = await connection.ExecuteScalarAsync<long>(
+                "INSERT INTO collections (workspace_id, name, key_field, schema_json, created_at) VALUES (@workspaceId, 'Bench', 'id', @schema, @now) RETURNING id",
+                new { workspaceId, schema = CollectionSchema.Serialize(Schema), now = DateTime.UtcNow });
+        }
+
+        // The upload itself is not timed: the clock starts once the file is accepted into storage.
+        StoredFile stored;
+        await using (var upload = File.OpenRead(csv))
+            stored = await services.GetRequiredService<FileStore>().SaveAsync(upload, Path.GetFileName(csv), long.MaxValue, CancellationToken.None);
+
+        var clock = Stopwatch.StartNew();
+        var jobId = await services.GetRequiredService<ImportSubmission>().SubmitAsync(collectionId, stored, FileFormat.Csv, "benchmark");
+        await services.GetRequiredService<ImportRunner>().RunUntilIdleAsync(CancellationToken.None);
+        clock.Stop();
+
+        await using var check = await database.OpenAsync();
+        var job = await check.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
+        return (clock.Elapsed, job.Status, job.SucceededRows);
+    }
+
+    /// <summary>Writes the benchmark CSV (id, name, email, amount, date, status, city, notes) unless it exists.</summary>
+    public static long GenerateCsv(string path, int rows)
+    {
+        if (File.Exists(path)) return new FileInfo(path).Length;
+        string[] statuses = ["active", "pending", "closed", "suspended"];
+        string[] cities = ["Lisbon", "Oslo", "Cape Town", "Montréal", "Osaka", "Lima", "Tallinn", "Perth"];
+        var temp = path + ".tmp";
+        using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false), 1 << 20))
+        {
+            writer.Write("id,name,email,amount,date,status,city,notes\n");
+            var random = new Random(42);
+            var day0 = new DateOnly(2020, 1, 1);
+            for (var i = 1; i <= rows; i++)
+            {
+                writer.Write(i);
+                writer.Write(",Customer ");
+                writer.Write(i);
+                writer.Write(",customer");
+                writer.Write(i);
+                writer.Write("@example.com,");
+                writer.Write((random.Next(0, 10_000_000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                writer.Write(',');
+                writer.Write(day0.AddDays(random.Next(0, 2000)).ToString("yyyy-MM-dd"));
+                writer.Write(',');
+                writer.Write(statuses[random.Next(statuses.Length)]);
+                writer.Write(',');
+                writer.Write(cities[random.Next(cities.Length)]);
+                writer.Write(",Note for customer ");
+                writer.Write((i % 100_000).ToString("D6"));
+                writer.Write(" with some padding text\n");
+            }
+        }
+        File.Move(temp, path, overwrite: true);
+        return new FileInfo(path).Length;
+    }
+
+    private static long PeakResidentMegabytes()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        return -1;
+    }
+}
