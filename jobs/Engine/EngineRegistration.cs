@@ -23,7 +23,7 @@ public static class EngineRegistration
         services.AddSingleton<JobStopper>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<RunningJobs>();
-        services.AddSingleton<ImportRunner>();
+        services.AddSingleton<JobRunner>();
         services.AddSingleton<WorkerNudge>();
 
         services.AddQuartz(quartz =>
@@ -31,9 +31,9 @@ public static class EngineRegistration
             quartz.UseInMemoryStore();
             quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(1, settings.Workers));
             if (!settings.RunWorkers) return;
-            foreach (var key in ImportWorkerJob.Keys(Math.Max(1, settings.Workers)))
+            foreach (var key in WorkerJob.Keys(Math.Max(1, settings.Workers)))
             {
-                quartz.AddJob<ImportWorkerJob>(job => job.WithIdentity(key));
+                quartz.AddJob<WorkerJob>(job => job.WithIdentity(key));
                 quartz.AddTrigger(trigger => trigger
                     .ForJob(key)
                     .StartNow()
@@ -63,7 +63,7 @@ public static class EngineRegistration
         return builder;
     }
 
-    private sealed class LeaseRecovery(ImportRunner runner) : IHostedService
+    private sealed class LeaseRecovery(JobRunner runner) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => runner.ReleaseLeasesOfThisNodeAsync(cancellationToken);
 

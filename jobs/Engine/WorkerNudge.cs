@@ -10,7 +10,7 @@ public sealed class WorkerNudge(ISchedulerFactory schedulers, Microsoft.Extensio
         if (!options.Value.RunWorkers) return;
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         if (await scheduler.GetStatus(cancellationToken) != SchedulerStatus.Running) return;
-        foreach (var key in ImportWorkerJob.Keys(options.Value.Workers))
+        foreach (var key in WorkerJob.Keys(options.Value.Workers))
         {
             if (await scheduler.Exists(key, cancellationToken))
                 await scheduler.TriggerJob(key, new JobDataMap(), cancellationToken);

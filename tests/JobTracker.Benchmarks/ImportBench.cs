@@ -107,7 +107,7 @@ internal static class ImportBench
 
         var clock = Stopwatch.StartNew();
         var jobId = await services.GetRequiredService<ImportSubmission>().SubmitAsync(collectionId, stored, FileFormat.Csv, "benchmark");
-        await services.GetRequiredService<ImportRunner>().RunUntilIdleAsync(CancellationToken.None);
+        await services.GetRequiredService<JobRunner>().RunUntilIdleAsync(CancellationToken.None);
         clock.Stop();
 
         await using var check = await database.OpenAsync();

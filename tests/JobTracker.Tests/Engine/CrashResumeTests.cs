@@ -24,7 +24,7 @@ public sealed class CrashResumeTests : IDisposable
     {
         const int rows = 100_000;
         var collection = engine.CreateCollection(schema: Schema);
-        var jobId = await engine.SubmitAsync(collection, "big.csv", ImportRunnerTests.CustomersCsv(rows));
+        var jobId = await engine.SubmitAsync(collection, "big.csv", JobRunnerTests.CustomersCsv(rows));
 
         using (var first = ProductProcess.Start(engine.Folder, "node-a", lease: TimeSpan.FromSeconds(3)))
         {
@@ -59,7 +59,7 @@ public sealed class CrashResumeTests : IDisposable
     public async Task Two_processes_on_one_database_file_never_process_the_same_batch()
     {
         const int rows = 20_000;
-        var csv = ImportRunnerTests.CustomersCsv(rows);
+        var csv = JobRunnerTests.CustomersCsv(rows);
         var collections = Enumerable.Range(1, 3).Select(i => engine.CreateCollection($"C{i}", schema: Schema)).ToList();
         var jobs = new List<(long Collection, long Job)>();
         foreach (var collection in collections)

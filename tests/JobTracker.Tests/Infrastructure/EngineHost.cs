@@ -40,7 +40,7 @@ public sealed class EngineHost : IDisposable
 
     public TestFolder Folder { get; }
     public Database Database { get; }
-    public ImportRunner Runner => services.GetRequiredService<ImportRunner>();
+    public JobRunner Runner => services.GetRequiredService<JobRunner>();
     public JobStopper Stopper => services.GetRequiredService<JobStopper>();
     public AuditLog AuditLog => services.GetRequiredService<AuditLog>();
     public FileStore Files => services.GetRequiredService<FileStore>();

@@ -8,7 +8,7 @@ using JobTracker.Tests.Infrastructure;
 
 namespace JobTracker.Tests.Engine;
 
-public sealed class ImportRunnerTests : IDisposable
+public sealed class JobRunnerTests : IDisposable
 {
     private static readonly SchemaField[] CustomerSchema =
     [

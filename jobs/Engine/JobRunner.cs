@@ -15,12 +15,12 @@ namespace JobTracker.Jobs.Engine;
 /// process still holds the job's lease - so a batch is applied exactly once, even when a crashed
 /// process's job is taken over by another.
 /// </summary>
-public sealed class ImportRunner(
+public sealed class JobRunner(
     Database database,
     FileStore files,
     RunningJobs runningJobs,
     IOptions<EngineOptions> options,
-    ILogger<ImportRunner> logger)
+    ILogger<JobRunner> logger)
 {
     private readonly EngineOptions settings = options.Value;
 
@@ -38,10 +38,15 @@ public sealed class ImportRunner(
     public async Task<long?> ClaimNextJobAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        // The clock is read while holding the write lock, so a job's start is never earlier than
+        // the end of the job it waited for, even when another process finished that one.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = DateTime.UtcNow;
-        return await connection.QuerySingleOrDefaultAsync<long?>(
+        var jobId = await connection.QuerySingleOrDefaultAsync<long?>(
             database.Dialect.ClaimNextJob,
-            new { Owner, Now = now, Until = now + settings.Lease });
+            new { Owner, Now = now, Until = now + settings.Lease }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return jobId;
     }
 
     /// <summary>
@@ -211,14 +216,17 @@ public sealed class ImportRunner(
     /// <summary>Every batch has run: the job's status follows from its counters.</summary>
     private async Task FinishAsync(DbConnection connection, long jobId)
     {
+        await using var transaction = await connection.BeginTransactionAsync();
         var counts = await connection.QuerySingleAsync<(long Total, long Succeeded, long Failed)>(
-            "SELECT COALESCE(total_rows, 0), succeeded_rows, failed_rows FROM jobs WHERE id = @jobId", new { jobId });
+            "SELECT COALESCE(total_rows, 0), succeeded_rows, failed_rows FROM jobs WHERE id = @jobId", new { jobId }, transaction);
         var status = JobStatusRollup.ForFinishedJob(counts.Total, counts.Succeeded, counts.Failed);
         var finished = await connection.ExecuteAsync("""
             UPDATE jobs SET status = @status, status_reason = @reason, finished_at = @now, lease_owner = NULL, lease_until = NULL
              WHERE id = @jobId AND lease_owner = @Owner AND finished_at IS NULL
             """,
-            new { status, reason = JobStatusRollup.ReasonForFinishedJob(counts.Total, counts.Succeeded, counts.Failed), now = DateTime.UtcNow, jobId, Owner });
+            new { status, reason = JobStatusRollup.ReasonForFinishedJob(counts.Total, counts.Succeeded, counts.Failed), now = DateTime.UtcNow, jobId, Owner },
+            transaction);
+        await transaction.CommitAsync();
         if (finished == 1)
             logger.LogInformation("Job {JobId} {Status}: {Succeeded} / {Total} rows", jobId, status, counts.Succeeded, counts.Total);
     }

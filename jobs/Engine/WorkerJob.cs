@@ -9,10 +9,10 @@ namespace JobTracker.Jobs.Engine;
 /// EngineOptions.Workers of them; two copies of the same worker never run at once.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class ImportWorkerJob(ImportRunner runner, IHostApplicationLifetime lifetime) : IJob
+public sealed class WorkerJob(JobRunner runner, IHostApplicationLifetime lifetime) : IJob
 {
     public static IEnumerable<JobKey> Keys(int workers) =>
-        Enumerable.Range(1, workers).Select(i => new JobKey($"import-worker-{i}", "import"));
+        Enumerable.Range(1, workers).Select(i => new JobKey($"worker-{i}", "jobs"));
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
