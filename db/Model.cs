@@ -14,6 +14,12 @@ public static class Status
         status is Completed or Canceled or RanWithErrors or Failed;
 }
 
+public static class JobTypes
+{
+    public const string Import = "Import";
+    public const string Export = "Export";
+}
+
 public static class Roles
 {
     public const string Admin = "admin";
@@ -76,6 +82,10 @@ public sealed record JobRow
     public string? CsvHeader { get; init; }
     public string? LeaseOwner { get; init; }
     public DateTime? LeaseUntil { get; init; }
+    public string? ExportName { get; init; }
+    public long? ScheduleId { get; init; }
+    public DateTime? ScheduledFor { get; init; }
+    public string? Note { get; init; }
 
     public const string Columns = """
         id AS Id, collection_id AS CollectionId, job_type AS JobType, file_name AS FileName,
@@ -84,7 +94,8 @@ public sealed record JobRow
         created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt,
         total_rows AS TotalRows, succeeded_rows AS SucceededRows, failed_rows AS FailedRows,
         batch_count AS BatchCount, csv_header AS CsvHeader, lease_owner AS LeaseOwner,
-        lease_until AS LeaseUntil
+        lease_until AS LeaseUntil, export_name AS ExportName, schedule_id AS ScheduleId,
+        scheduled_for AS ScheduledFor, note AS Note
         """;
 }
 
@@ -103,11 +114,15 @@ public sealed record BatchRow
     public DateTime? FinishedAt { get; init; }
     public int SucceededRows { get; init; }
     public int FailedRows { get; init; }
+    public string? FirstKey { get; init; }
+    public string? LastKey { get; init; }
+    public long? FileId { get; init; }
 
     public const string Columns = """
         job_id AS JobId, batch_no AS BatchNo, status AS Status, status_reason AS StatusReason,
         first_row AS FirstRow, row_count AS RowCount, byte_offset AS ByteOffset,
         byte_length AS ByteLength, first_line AS FirstLine, started_at AS StartedAt,
-        finished_at AS FinishedAt, succeeded_rows AS SucceededRows, failed_rows AS FailedRows
+        finished_at AS FinishedAt, succeeded_rows AS SucceededRows, failed_rows AS FailedRows,
+        first_key AS FirstKey, last_key AS LastKey, file_id AS FileId
         """;
 }

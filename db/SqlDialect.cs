@@ -28,6 +28,13 @@ public abstract class SqlDialect
     /// </summary>
     public abstract string InsertRecordIfAbsent { get; }
 
+    /// <summary>
+    /// Inserts an export job and returns its id, or nothing when a job for the same schedule fire
+    /// (@scheduleId, @scheduledFor) exists already. Parameters: @collectionId, @exportName, @Queued,
+    /// @note, @initiatedBy, @recordsPerFile, @now, @scheduleId, @scheduledFor.
+    /// </summary>
+    public abstract string InsertExportJob { get; }
+
     /// <summary>Per-connection settings, run on every open.</summary>
     public abstract void OnOpen(DbConnection connection);
 
@@ -64,6 +71,15 @@ public sealed class SqliteDialect : SqlDialect
 
     public override string InsertRecordIfAbsent =>
         "INSERT INTO records (collection_id, record_key, data) VALUES (@c, @k, @d) ON CONFLICT DO NOTHING";
+
+    public override string InsertExportJob => """
+        INSERT INTO jobs (collection_id, job_type, file_name, export_name, status, note, initiated_by,
+                          batch_size, created_at, schedule_id, scheduled_for)
+        VALUES (@collectionId, 'Export', @exportName, @exportName, @Queued, @note, @initiatedBy,
+                @recordsPerFile, @now, @scheduleId, @scheduledFor)
+        ON CONFLICT DO NOTHING
+        RETURNING id
+        """;
 
     public override void OnOpen(DbConnection connection)
     {

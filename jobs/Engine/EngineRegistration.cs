@@ -20,6 +20,7 @@ public static class EngineRegistration
 
         services.AddSingleton<FileStore>();
         services.AddSingleton<ImportSubmission>();
+        services.AddSingleton<ExportSubmission>();
         services.AddSingleton<JobStopper>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<RunningJobs>();

@@ -1,0 +1,49 @@
+using System.Text.RegularExpressions;
+using Dapper;
+using JobTracker.Db;
+
+namespace JobTracker.Jobs.Engine;
+
+/// <summary>Thrown when an export cannot be queued as asked (a bad export name); the message is for the user.</summary>
+public sealed class ExportRejectedException(string message) : Exception(message);
+
+/// <summary>Creates export jobs, by hand or for a schedule's fire. A worker picks them up from the table.</summary>
+public sealed partial class ExportSubmission(Database database, WorkerNudge nudge)
+{
+    public const int DefaultRecordsPerFile = 10_000;
+    public const int MaxRecordsPerFile = 1_000_000;
+
+    /// <summary>Letters, digits, '-', '_' and '.', as batch files are named {exportName}-{batchId}.json.</summary>
+    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,100}$")]
+    private static partial Regex ValidName();
+
+    /// <summary>Why an export name cannot be used, or null when it can.</summary>
+    public static string? ValidateName(string? exportName) =>
+        string.IsNullOrWhiteSpace(exportName) ? "Give the export a name."
+        : !ValidName().IsMatch(exportName) ? $"The export name '{exportName}' can only use letters, digits, '-', '_' and '.' (at most 100 of them)."
+        : exportName is "." or ".." ? "The export name cannot be '.' or '..'."
+        : null;
+
+    public static string? ValidateRecordsPerFile(int recordsPerFile) =>
+        recordsPerFile is < 1 or > MaxRecordsPerFile ? $"Records per file must be between 1 and {MaxRecordsPerFile:N0}." : null;
+
+    /// <summary>
+    /// Queues an export of a collection. For a schedule's fire, give the schedule and the fire time:
+    /// a second call for the same fire creates nothing and returns null.
+    /// </summary>
+    public async Task<long?> SubmitAsync(
+        long collectionId, string exportName, int recordsPerFile, string initiatedBy,
+        long? scheduleId = null, DateTime? scheduledFor = null, string? note = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (ValidateName(exportName) is { } nameProblem) throw new ExportRejectedException(nameProblem);
+        if (ValidateRecordsPerFile(recordsPerFile) is { } sizeProblem) throw new ExportRejectedException(sizeProblem);
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var jobId = await connection.QuerySingleOrDefaultAsync<long?>(
+            database.Dialect.InsertExportJob,
+            new { collectionId, exportName, Queued = Status.Queued, note, initiatedBy, recordsPerFile, now = DateTime.UtcNow, scheduleId, scheduledFor });
+        if (jobId is not null) await nudge.WakeAsync(cancellationToken);
+        return jobId;
+    }
+}
