@@ -22,7 +22,7 @@ export JOBTRACKER_CHROMIUM="$chromium"
 dotnet build JobTracker.sln -c Release -nologo -clp:ErrorsOnly || exit 1
 
 log=$(mktemp)
-dotnet test tests/JobTracker.Tests -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
+dotnet test tests/JobTracker.Tests -c Release --no-build -nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # The runner's summary, e.g. "Failed!  - Failed: 1, Passed: 56, Skipped: 0, Total: 57", as one plain line.
