@@ -14,7 +14,7 @@ public sealed partial class ExportSubmission(Database database, WorkerNudge nudg
     public const int MaxRecordsPerFile = 1_000_000;
 
     /// <summary>Letters, digits, '-', '_' and '.', as batch files are named {exportName}-{batchId}.json.</summary>
-    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,100}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,100}\z")]
     private static partial Regex ValidName();
 
     /// <summary>Why an export name cannot be used, or null when it can.</summary>

@@ -67,6 +67,16 @@ public sealed class FileStore(Database database, IOptions<EngineOptions> options
         return (stream, new StoredFile(row.Id, row.FileName, row.SizeBytes));
     }
 
+    /// <summary>
+    /// Where an export's batch files are written: exports/{jobId}/ under the storage folder. Like
+    /// uploads, they are downloaded through their stored_files row, never by a path from a request.
+    /// </summary>
+    public string ExportFolder(long jobId) => Path.Combine(root, ExportStorageName(jobId, ""));
+
+    /// <summary>The stored_files.storage_name of an export's batch file (relative to the storage folder).</summary>
+    public static string ExportStorageName(long jobId, string fileName) =>
+        $"exports/{jobId.ToString(System.Globalization.CultureInfo.InvariantCulture)}/{fileName}";
+
     public static string FormatBytes(long bytes) => bytes switch
     {
         >= 1L << 30 when bytes % (1L << 30) == 0 => $"{bytes >> 30} GiB",

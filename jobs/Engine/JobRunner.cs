@@ -9,15 +9,18 @@ using Microsoft.Extensions.Options;
 namespace JobTracker.Jobs.Engine;
 
 /// <summary>
-/// Runs import jobs: claims the next job from the jobs table, splits its file into batches and
-/// applies them one by one in file order. One batch = one transaction: record writes, audit lines,
-/// the batch's status and counters and the job's counters commit together, and only while this
-/// process still holds the job's lease - so a batch is applied exactly once, even when a crashed
-/// process's job is taken over by another.
+/// Runs jobs: claims the next job from the jobs table, holds its lease (heartbeat), and runs it.
+/// An import splits its file into batches and applies them one by one in file order; an export
+/// (<see cref="ExportWork"/>) takes its snapshot and writes one batch file at a time. One batch = one
+/// transaction: the batch's work (record writes and audit lines, or the batch file's row), its status
+/// and counters and the job's counters commit together, and only while this process still holds the
+/// job's lease - so a batch commits exactly once, even when a crashed process's job is taken over by
+/// another. Stop, failure and the final status work the same for both.
 /// </summary>
 public sealed class JobRunner(
     Database database,
     FileStore files,
+    ExportWork exports,
     RunningJobs runningJobs,
     IOptions<EngineOptions> options,
     ILogger<JobRunner> logger)
@@ -70,26 +73,21 @@ public sealed class JobRunner(
         var renewEvery = settings.Lease / 3;
         await using var heartbeat = new Timer(_ => _ = RenewLeaseAsync(jobId, run), null, renewEvery, renewEvery);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
+        var jobType = JobTypes.Import;
         try
         {
             await using var connection = await database.OpenAsync(run.Token);
             var job = await connection.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
             if (job.FinishedAt is not null) return;
+            jobType = job.JobType;
             var collection = await connection.QuerySingleAsync<CollectionRow>(
                 "SELECT id AS Id, workspace_id AS WorkspaceId, name AS Name, key_field AS KeyField, schema_json AS SchemaJson FROM collections WHERE id = @CollectionId",
                 new { job.CollectionId });
 
-            if (job.BatchCount is null)
-            {
-                logger.LogInformation("Job {JobId} started: splitting {FileName}", jobId, job.FileName);
-                if (!await SplitAsync(connection, job, collection, run.Token)) return;
-                job = await connection.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
-            }
-
-            var remaining = (await connection.QueryAsync<BatchRow>(
-                $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId AND status IN (@Queued, @InProgress) ORDER BY batch_no",
-                new { jobId, Queued = Status.Queued, InProgress = Status.InProgress })).AsList();
-            if (!await ApplyBatchesAsync(connection, job, collection, remaining, run.Token)) return;
+            var done = job.JobType == JobTypes.Export
+                ? await exports.RunAsync(connection, job, collection, Owner, run.Token)
+                : await ImportAsync(connection, job, collection, run.Token);
+            if (!done) return;
             await FinishAsync(connection, jobId);
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
@@ -99,15 +97,45 @@ public sealed class JobRunner(
             else
                 logger.LogInformation("Job {JobId} stopped; its running batch was rolled back", jobId);
         }
+        catch (ExportFailedException failed)
+        {
+            logger.LogWarning(failed, "Job {JobId} failed: {Reason}", jobId, failed.Message);
+            await FailAsync(jobId, failed.Message);
+            await exports.RemoveUncommittedFilesAsync(jobId);
+        }
         catch (Exception ex)
         {
             logger.LogError(ex, "Job {JobId} failed", jobId);
-            await FailAsync(jobId, $"The job stopped on an internal error: {ex.Message} Batches committed before it stay committed; import the remaining rows again.");
+            await FailAsync(jobId, InternalErrorReason(jobType, ex));
+            if (jobType == JobTypes.Export) await exports.RemoveUncommittedFilesAsync(jobId);
         }
         finally
         {
             runningJobs.Finish(jobId, run);
         }
+    }
+
+    /// <summary>The reason a job shows when it stopped on an error nobody foresaw.</summary>
+    public static string InternalErrorReason(string jobType, Exception ex) =>
+        $"The job stopped on an internal error: {ex.Message} Batches committed before it stay committed; " +
+        (jobType == JobTypes.Export
+            ? "their files can still be downloaded. Start the export again for a complete set of files."
+            : "import the remaining rows again.");
+
+    /// <summary>An import: splits its file unless that is done, then applies the batches left. False when it could not go on (see the callees).</summary>
+    private async Task<bool> ImportAsync(DbConnection connection, JobRow job, CollectionRow collection, CancellationToken cancellationToken)
+    {
+        if (job.BatchCount is null)
+        {
+            logger.LogInformation("Job {JobId} started: splitting {FileName}", job.Id, job.FileName);
+            if (!await SplitAsync(connection, job, collection, cancellationToken)) return false;
+            job = await connection.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @Id", new { job.Id });
+        }
+
+        var remaining = (await connection.QueryAsync<BatchRow>(
+            $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @Id AND status IN (@Queued, @InProgress) ORDER BY batch_no",
+            new { job.Id, Queued = Status.Queued, InProgress = Status.InProgress })).AsList();
+        return await ApplyBatchesAsync(connection, job, collection, remaining, cancellationToken);
     }
 
     private async Task<Stream> OpenSourceAsync(JobRow job, CancellationToken cancellationToken)

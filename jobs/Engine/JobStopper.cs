@@ -5,9 +5,10 @@ namespace JobTracker.Jobs.Engine;
 
 /// <summary>
 /// Stop Job: queued batches become CANCELED, the running batch is rolled back and becomes
-/// CANCELED, and the job becomes CANCELED. Batches committed before the stop stay committed.
+/// CANCELED, and the job becomes CANCELED. Batches committed before the stop stay committed (for an
+/// export, their batch files stay; files of batches that did not commit are removed).
 /// </summary>
-public sealed class JobStopper(Database database, RunningJobs runningJobs)
+public sealed class JobStopper(Database database, RunningJobs runningJobs, ExportWork exports)
 {
     /// <summary>Stops a job that is not finished. Returns false when it had already finished (or does not exist).</summary>
     public async Task<bool> StopAsync(long jobId, string stoppedBy, CancellationToken cancellationToken = default)
@@ -38,6 +39,7 @@ public sealed class JobStopper(Database database, RunningJobs runningJobs)
                 new { JobId = jobId, Canceled = Status.Canceled, Queued = Status.Queued, InProgress = Status.InProgress, Now = now }, transaction);
         }
         await transaction.CommitAsync(cancellationToken);
+        if (stopped == 1) await exports.RemoveUncommittedFilesAsync(jobId);
         return stopped == 1;
     }
 }

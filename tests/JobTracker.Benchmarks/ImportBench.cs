@@ -72,7 +72,7 @@ internal static class ImportBench
         Console.WriteLine($"peak memory: {PeakResidentMegabytes():N0} MB (VmHWM)");
     }
 
-    private static async Task<(TimeSpan Elapsed, string Status, long Succeeded)> ImportAsync(string csv, string databaseFile)
+    internal static async Task<(TimeSpan Elapsed, string Status, long Succeeded)> ImportAsync(string csv, string databaseFile)
     {
         foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(databaseFile + suffix);
         var storage = Path.Combine(Path.GetDirectoryName(databaseFile)!, "files");

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using JobTracker.Benchmarks;
 
 // Prints the figures behind JobTracker's speed targets. Release build; see README.md.
-//   dotnet run -c Release --project tests/JobTracker.Benchmarks [-- --rows N] [--memory-gb G] [--skip memory,pages]
+//   dotnet run -c Release --project tests/JobTracker.Benchmarks [-- --rows N] [--memory-gb G] [--skip export,memory,pages]
 var options = BenchOptions.Parse(args);
 if (options.MemoryChild is { } childFile)
 {
@@ -13,6 +13,7 @@ if (options.MemoryChild is { } childFile)
 Directory.CreateDirectory(options.Output);
 Console.WriteLine($"JobTracker benchmarks · {Environment.ProcessorCount} cores · .NET {Environment.Version} · output in {options.Output}");
 if (!options.Skip.Contains("import")) await ImportBench.RunAsync(options);
+if (!options.Skip.Contains("export")) await ExportBench.RunAsync(options);
 if (!options.Skip.Contains("memory")) await ImportBench.RunMemoryAsync(options);
 if (!options.Skip.Contains("pages")) await PageBench.RunAsync(options);
 
@@ -36,7 +37,7 @@ namespace JobTracker.Benchmarks
                     case "--skip": skip.UnionWith(args[++i].Split(',')); break;
                     case "--output": output = Path.GetFullPath(args[++i]); break;
                     case "--memory-child": child = args[++i]; break;
-                    default: throw new ArgumentException($"unknown option {args[i]}; use --rows N, --memory-gb G, --skip import,memory,pages, --output DIR");
+                    default: throw new ArgumentException($"unknown option {args[i]}; use --rows N, --memory-gb G, --skip import,export,memory,pages, --output DIR");
                 }
             }
             return new BenchOptions(rows, memoryGb, skip, output, child);

@@ -268,9 +268,11 @@ public sealed class JobRunnerTests : IDisposable
     [Fact]
     public async Task Stop_Job_rolls_back_the_running_batch_within_seconds_and_keeps_committed_batches()
     {
-        using var big = new EngineHost(batchSize: 100_000);
+        // Eight large batches: after the first commits, seven remain, so the stop lands mid-job.
+        const int rows = 400_000;
+        using var big = new EngineHost(batchSize: 50_000);
         var collection = big.CreateCollection(schema: CustomerSchema);
-        var jobId = await big.SubmitAsync(collection, "big.csv", CustomersCsv(300_000));
+        var jobId = await big.SubmitAsync(collection, "big.csv", CustomersCsv(rows));
         Assert.Equal(jobId, await big.Runner.ClaimNextJobAsync());
 
         var run = Task.Run(() => big.Runner.RunJobAsync(jobId, CancellationToken.None));
@@ -293,9 +295,9 @@ public sealed class JobRunnerTests : IDisposable
         Assert.Equal(job.SucceededRows, big.RecordCount(collection));
 
         var audit = (await big.AuditRowsAsync(jobId)).Skip(1).ToList();
-        Assert.Equal(300_000, audit.Count);
+        Assert.Equal(rows, audit.Count);
         Assert.Equal(job.SucceededRows, audit.Count(r => r[3] == AuditLog.Created));
-        Assert.Equal(300_000 - job.SucceededRows, audit.Count(r => r[3] == AuditLog.NotApplied));
+        Assert.Equal(rows - job.SucceededRows, audit.Count(r => r[3] == AuditLog.NotApplied));
     }
 
     [Fact]

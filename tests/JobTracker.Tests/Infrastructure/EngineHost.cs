@@ -45,6 +45,7 @@ public sealed class EngineHost : IDisposable
     public AuditLog AuditLog => services.GetRequiredService<AuditLog>();
     public FileStore Files => services.GetRequiredService<FileStore>();
     public RunningJobs RunningJobs => services.GetRequiredService<RunningJobs>();
+    public ExportSubmission Exports => services.GetRequiredService<ExportSubmission>();
 
     public long CreateCollection(string name = "Customers", string? keyField = "customerId", params SchemaField[] schema)
     {

@@ -1,5 +1,6 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Engine;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -38,6 +39,7 @@ public sealed class DetailsModel(Database database) : PageModel
         public long? SourceFileId { get; init; }
         public string Status { get; init; } = "";
         public string? StatusReason { get; init; }
+        public string? Note { get; init; }
         public string InitiatedBy { get; init; } = "";
         public DateTime CreatedAt { get; init; }
         public DateTime? StartedAt { get; init; }
@@ -51,9 +53,14 @@ public sealed class DetailsModel(Database database) : PageModel
         public string CollectionName { get; init; } = "";
         public long WorkspaceId { get; init; }
         public string WorkspaceName { get; init; } = "";
+        public string? ExportName { get; init; }
 
         public bool IsFinished => JobTracker.Db.Status.IsFinished(Status);
         public bool IsImport => JobType == "Import";
+        public bool IsExport => JobType == JobTypes.Export;
+
+        /// <summary>An export of an empty collection: COMPLETED 0 / 0 with one empty file.</summary>
+        public bool IsEmptyExport => IsExport && Status == JobTracker.Db.Status.Completed && TotalRows == 0;
     }
 
     public sealed record BatchLine
@@ -66,6 +73,9 @@ public sealed class DetailsModel(Database database) : PageModel
         public DateTime? FinishedAt { get; init; }
         public int SucceededRows { get; init; }
         public int FailedRows { get; init; }
+
+        /// <summary>An export batch's file, set when the batch commits.</summary>
+        public long? FileId { get; init; }
     }
 
     private sealed record StatusCount
@@ -104,6 +114,12 @@ public sealed class DetailsModel(Database database) : PageModel
 
     public string CurrentUrl => PageUrl(Filter, PageNumber);
 
+    /// <summary>An export's batch file ({exportName}-{batchNo}.json), as its download is named.</summary>
+    public string BatchFileName(int batchNo) => ExportWork.BatchFileName(Job.ExportName ?? Job.FileName, batchNo);
+
+    /// <summary>Finished batch files of an export, all in the Download all archive.</summary>
+    public long FileCount => Job.IsExport ? CountOf("completed") : 0;
+
     /// <summary>Stop Job comes back to the same filter and page.</summary>
     public string StopUrl => Url.Page("/Jobs/Stop", new { id = Job.Id }) + Query(Filter, PageNumber);
 
@@ -125,11 +141,11 @@ public sealed class DetailsModel(Database database) : PageModel
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
         var job = await connection.QuerySingleOrDefaultAsync<JobFacts>("""
             SELECT j.id AS Id, j.job_type AS JobType, j.file_name AS FileName, j.file_format AS FileFormat,
-                   j.source_file_id AS SourceFileId, j.status AS Status, j.status_reason AS StatusReason,
+                   j.source_file_id AS SourceFileId, j.status AS Status, j.status_reason AS StatusReason, j.note AS Note,
                    j.initiated_by AS InitiatedBy, j.created_at AS CreatedAt, j.started_at AS StartedAt,
                    j.finished_at AS FinishedAt, j.total_rows AS TotalRows, j.succeeded_rows AS SucceededRows,
                    j.failed_rows AS FailedRows, j.batch_count AS BatchCount, j.batch_size AS BatchSize,
-                   c.id AS CollectionId, c.name AS CollectionName, w.id AS WorkspaceId, w.name AS WorkspaceName
+                   j.export_name AS ExportName, c.id AS CollectionId, c.name AS CollectionName, w.id AS WorkspaceId, w.name AS WorkspaceName
               FROM jobs j
               JOIN collections c ON c.id = j.collection_id
               JOIN workspaces w ON w.id = c.workspace_id
@@ -156,14 +172,16 @@ public sealed class DetailsModel(Database database) : PageModel
         Batches = (await connection.QueryAsync<BatchLine>(filter.Status is null
             ? $"""
               SELECT batch_no AS BatchNo, status AS Status, status_reason AS StatusReason, row_count AS RowCount,
-                     started_at AS StartedAt, finished_at AS FinishedAt, succeeded_rows AS SucceededRows, failed_rows AS FailedRows
+                     started_at AS StartedAt, finished_at AS FinishedAt, succeeded_rows AS SucceededRows, failed_rows AS FailedRows,
+                     file_id AS FileId
                 FROM batches
                WHERE job_id = @id
                ORDER BY batch_no {database.Dialect.Paging}
               """
             : $"""
               SELECT batch_no AS BatchNo, status AS Status, status_reason AS StatusReason, row_count AS RowCount,
-                     started_at AS StartedAt, finished_at AS FinishedAt, succeeded_rows AS SucceededRows, failed_rows AS FailedRows
+                     started_at AS StartedAt, finished_at AS FinishedAt, succeeded_rows AS SucceededRows, failed_rows AS FailedRows,
+                     file_id AS FileId
                 FROM batches
                WHERE job_id = @id AND status = @Status
                ORDER BY batch_no {database.Dialect.Paging}

@@ -1,0 +1,411 @@
+using System.Buffers;
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Dapper;
+using JobTracker.Db;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace JobTracker.Jobs.Engine;
+
+/// <summary>An export cannot do its work (a batch file cannot be written, ...): the job FAILS with this reason, written for a person.</summary>
+public sealed class ExportFailedException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// One batch of an export's snapshot: the records at positions [FirstRow, FirstRow + RowCount) in key
+/// order (1-based), whose keys lie in [FirstKey, LastKey]. An empty collection has one batch with no
+/// records and no keys.
+/// </summary>
+public sealed record ExportBatchBounds(int BatchNo, long FirstRow, int RowCount, string? FirstKey, string? LastKey);
+
+/// <summary>
+/// The export side of <see cref="JobRunner"/>, which claims, leases, heartbeats, stops, fails and
+/// finishes export jobs exactly as it does imports. At start (under the lease) the export fixes its
+/// snapshot: the collection's keys in key order, cut into batches of batch_size records with their
+/// first and last key. Then each batch writes {exportName}-{batchNo}.json - a JSON array of the
+/// batch's records in key order, streamed to a temp file, fsynced and moved into place - and commits
+/// in one transaction (its stored_files row, status and counters, the job's counters), only while this
+/// worker holds the job's lease and the batch is unfinished. A batch file is therefore complete or
+/// absent, and offered for download (through batches.file_id) only once its batch has committed.
+/// </summary>
+/// <remarks>
+/// Jobs of one collection run one at a time, so no import changes the collection while its export
+/// runs: each batch's key range holds exactly the records the snapshot counted, and a batch that finds
+/// another number fails the job rather than write a record twice or skip one. Records are written as
+/// stored (their JSON object, key field included). A collection without a key field has generated ids
+/// as keys: each record gets its id as "_id", first - unless the record has an "_id" field of its
+/// own, which is then kept as it is.
+/// </remarks>
+public sealed class ExportWork(Database database, FileStore files, IOptions<EngineOptions> options, ILogger<ExportWork> logger)
+{
+    /// <summary>The field that carries a record's generated id in an export of a collection without a key field.</summary>
+    public const string GeneratedIdField = "_id";
+
+    private const int CancellationCheckEvery = 1024;
+    private const string TempSuffix = ".tmp";
+
+    private static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
+    private static ReadOnlySpan<byte> GeneratedIdFieldUtf8 => "_id"u8;
+
+    /// <summary>{"_id":" - the start of a record of a collection without a key field (see <see cref="GeneratedIdField"/>).</summary>
+    private static ReadOnlySpan<byte> GeneratedIdOpening => "{\"_id\":\""u8;
+
+    /// <summary>The name of an export's batch file: {exportName}-{batchNo}.json.</summary>
+    public static string BatchFileName(string exportName, int batchNo) =>
+        $"{exportName}-{batchNo.ToString(CultureInfo.InvariantCulture)}.json";
+
+    /// <summary>
+    /// Cuts a collection's keys, in key order, into batches of <paramref name="recordsPerFile"/>, asking
+    /// only for each batch's bounds: <paramref name="keyAfter"/>(after, skip) is the key that comes
+    /// <c>skip</c> keys after the first key greater than <c>after</c> (null: from the first key), or null
+    /// when there is none; <paramref name="tailFrom"/>(first) is the number of keys from <c>first</c> on and
+    /// the greatest key, for the last, partial batch. No keys make one empty batch, so an empty collection
+    /// exports one file.
+    /// </summary>
+    public static IEnumerable<ExportBatchBounds> PlanBatches(
+        int recordsPerFile, Func<string?, int, string?> keyAfter, Func<string, (int Count, string Last)> tailFrom)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(recordsPerFile, 1);
+        var batchNo = 0;
+        long position = 1;
+        string? after = null;
+        while (keyAfter(after, 0) is { } first)
+        {
+            var (count, last) = keyAfter(after, recordsPerFile - 1) is { } full ? (recordsPerFile, full) : tailFrom(first);
+            yield return new ExportBatchBounds(batchNo++, position, count, first, last);
+            position += count;
+            after = last;
+        }
+        if (batchNo == 0) yield return new ExportBatchBounds(0, 1, 0, null, null);
+    }
+
+    /// <summary>
+    /// Runs a claimed export job: takes its snapshot if that is not done yet, then writes and commits
+    /// the batches left. False when a batch could not commit because the job was stopped or taken over.
+    /// </summary>
+    internal async Task<bool> RunAsync(DbConnection connection, JobRow job, CollectionRow collection, string owner, CancellationToken cancellationToken)
+    {
+        var folder = files.ExportFolder(job.Id);
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ExportFailedException($"The export's folder could not be created in storage: {ex.Message} Start the export again once storage is fixed.", ex);
+        }
+        // Temp files of an earlier holder of this job (killed, or whose lease expired) are never moved into place now.
+        foreach (var temp in Directory.EnumerateFiles(folder, "*" + TempSuffix)) TryDelete(temp);
+
+        var exportName = job.ExportName ?? job.FileName;
+        var run = Guid.NewGuid().ToString("N");
+        try
+        {
+            if (job.BatchCount is null)
+            {
+                logger.LogInformation("Job {JobId} started: taking the snapshot of collection {CollectionId}", job.Id, collection.Id);
+                if (!await SnapshotAsync(connection, job, owner, cancellationToken))
+                {
+                    await RemoveUncommittedFilesAsync(job.Id);
+                    return false;
+                }
+            }
+
+            var batches = (await connection.QueryAsync<BatchRow>(
+                $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @Id AND status IN (@Queued, @InProgress) ORDER BY batch_no",
+                new { job.Id, Queued = Status.Queued, InProgress = Status.InProgress })).AsList();
+            foreach (var batch in batches)
+            {
+                using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = batch.BatchNo });
+                var fileName = BatchFileName(exportName, batch.BatchNo);
+                var size = WriteBatchFile(connection, collection, batch, folder, fileName, $".{fileName}.{run}{TempSuffix}", cancellationToken);
+                if (!await CommitAsync(connection, job, batch, fileName, size, owner, cancellationToken))
+                {
+                    logger.LogWarning("Job {JobId} batch {BatchNo} not committed: the job was stopped or taken over", job.Id, batch.BatchNo);
+                    await RemoveUncommittedFilesAsync(job.Id);
+                    return false;
+                }
+            }
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped: once Stop Job has committed, nothing may offer the batch that was running.
+            await RemoveUncommittedFilesAsync(job.Id);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Fixes the export's snapshot: finds each batch's first and last key in key order (outside any
+    /// transaction, so other collections' writers are not held up; SQLite steps over the keys between
+    /// with OFFSET, without handing them to us) and records the bounds, together with the job's total
+    /// and batch count, in one transaction under the lease. False when the job was stopped or taken over
+    /// meanwhile.
+    /// </summary>
+    private async Task<bool> SnapshotAsync(DbConnection connection, JobRow job, string owner, CancellationToken cancellationToken)
+    {
+        var collectionId = job.CollectionId;
+        var bounds = PlanBatches(
+            job.BatchSize,
+            (after, skip) =>
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return after is null
+                    ? connection.QuerySingleOrDefault<string?>(
+                        "SELECT record_key FROM records WHERE collection_id = @collectionId ORDER BY record_key LIMIT 1 OFFSET @skip",
+                        new { collectionId, skip })
+                    : connection.QuerySingleOrDefault<string?>(
+                        "SELECT record_key FROM records WHERE collection_id = @collectionId AND record_key > @after ORDER BY record_key LIMIT 1 OFFSET @skip",
+                        new { collectionId, after, skip });
+            },
+            first => connection.QuerySingle<(int, string)>(
+                "SELECT COUNT(*), MAX(record_key) FROM records WHERE collection_id = @collectionId AND record_key >= @first",
+                new { collectionId, first })).ToList();
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var now = DateTime.UtcNow;
+        var total = bounds.Sum(b => (long)b.RowCount);
+        var claimed = await connection.ExecuteAsync("""
+            UPDATE jobs SET total_rows = @total, batch_count = @BatchCount, lease_until = @Until
+             WHERE id = @Id AND lease_owner = @owner AND finished_at IS NULL AND batch_count IS NULL
+            """,
+            new { total, BatchCount = bounds.Count, Until = now + options.Value.Lease, job.Id, owner }, transaction);
+        if (claimed == 0) return false;
+        // The first batch shows IN PROGRESS at once; each commit moves the mark to the next one.
+        await connection.ExecuteAsync("""
+            INSERT INTO batches (job_id, batch_no, status, started_at, first_row, row_count, byte_offset, byte_length, first_line, first_key, last_key)
+            VALUES (@JobId, @BatchNo, @Status, @StartedAt, @FirstRow, @RowCount, 0, 0, 0, @FirstKey, @LastKey)
+            """,
+            bounds.Select(b => new
+            {
+                JobId = job.Id,
+                b.BatchNo,
+                Status = b.BatchNo == 0 ? Status.InProgress : Status.Queued,
+                StartedAt = b.BatchNo == 0 ? now : (DateTime?)null,
+                b.FirstRow,
+                b.RowCount,
+                b.FirstKey,
+                b.LastKey,
+            }),
+            transaction);
+        await transaction.CommitAsync(CancellationToken.None);
+        logger.LogInformation("Job {JobId}: snapshot of {TotalRows} records in {BatchCount} batches", job.Id, total, bounds.Count);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes one batch file: streams the batch's records to a temp file, checks that it holds the
+    /// snapshot's number of records, fsyncs it and moves it over {fileName} (replacing what an earlier,
+    /// uncommitted run of this batch left). Returns the file's size.
+    /// </summary>
+    private long WriteBatchFile(DbConnection connection, CollectionRow collection, BatchRow batch, string folder, string fileName, string tempName, CancellationToken cancellationToken)
+    {
+        var tempPath = Path.Combine(folder, tempName);
+        try
+        {
+            int written;
+            long size;
+            using (var file = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            using (var output = new Utf8FileWriter(file))
+            {
+                written = batch.RowCount == 0 && batch.FirstKey is null
+                    ? WriteEmptyArray(output)
+                    : WriteRecords(connection, collection, batch, output, cancellationToken);
+                output.Flush();
+                size = output.BytesWritten;
+                file.Flush(flushToDisk: true);
+            }
+            if (written != batch.RowCount)
+            {
+                throw new ExportFailedException(
+                    $"The collection changed while it was exported: batch {batch.BatchNo} should hold {batch.RowCount:N0} records and holds {written:N0}. " +
+                    "Batch files committed before it stay; start the export again.");
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            File.Move(tempPath, Path.Combine(folder, fileName), overwrite: true);
+            return size;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ExportFailedException(
+                $"The batch file {fileName} could not be written: {ex.Message} Batch files committed before it stay; start the export again once storage is fixed.", ex);
+        }
+        finally
+        {
+            TryDelete(tempPath);
+        }
+    }
+
+    private static int WriteEmptyArray(Utf8FileWriter output)
+    {
+        output.Write("[]\n"u8);
+        return 0;
+    }
+
+    /// <summary>[ then one record a line, separated by commas, then ]: each record's stored JSON as it is.</summary>
+    private int WriteRecords(DbConnection connection, CollectionRow collection, BatchRow batch, Utf8FileWriter output, CancellationToken cancellationToken)
+    {
+        var addGeneratedId = collection.KeyField is null;
+        var written = 0;
+        output.Write("["u8);
+        database.Dialect.ReadRecords(connection, collection.Id, batch.FirstKey!, batch.LastKey!, (key, data) =>
+        {
+            if (written % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
+            output.Write(written == 0 ? "\n"u8 : ",\n"u8);
+            if (addGeneratedId && !HasTopLevelField(data, GeneratedIdFieldUtf8))
+            {
+                output.Write(GeneratedIdOpening);
+                output.Write(JsonEncodedText.Encode(key, Encoder).EncodedUtf8Bytes);
+                output.Write("\""u8);
+                // The stored object without its opening brace: {"_id":"…" + ,"name":… } (or just } when empty).
+                var rest = data[1..].TrimStart(" \t\r\n"u8);
+                if (rest.Length > 0 && rest[0] != (byte)'}') output.Write(","u8);
+                output.Write(rest);
+            }
+            else
+            {
+                output.Write(data);
+            }
+            written++;
+        });
+        output.Write(written == 0 ? "]\n"u8 : "\n]\n"u8);
+        return written;
+    }
+
+    /// <summary>Whether a JSON object has a field of this name at its top level.</summary>
+    private static bool HasTopLevelField(ReadOnlySpan<byte> json, ReadOnlySpan<byte> name)
+    {
+        if (json.IndexOf(name) < 0) return false;
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals(name)) return true;
+            reader.Skip();
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// One transaction: the file's stored_files row, the batch COMPLETED with its file and counters, the
+    /// job's counters, and the next batch IN PROGRESS - only while this worker holds the job's lease and
+    /// the batch is unfinished. False (everything rolled back) otherwise.
+    /// </summary>
+    private async Task<bool> CommitAsync(DbConnection connection, JobRow job, BatchRow batch, string fileName, long size, string owner, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var now = DateTime.UtcNow;
+        var fileId = await connection.ExecuteScalarAsync<long>(
+            database.Dialect.InsertReturningId("stored_files", "file_name, storage_name, size_bytes, created_at", "@fileName, @storageName, @size, @now"),
+            new { fileName, storageName = FileStore.ExportStorageName(job.Id, fileName), size, now }, transaction);
+        var batchWritten = await connection.ExecuteAsync("""
+            UPDATE batches
+               SET status = @Completed, status_reason = NULL, started_at = @started, finished_at = @now,
+                   succeeded_rows = @RowCount, failed_rows = 0, file_id = @fileId
+             WHERE job_id = @JobId AND batch_no = @BatchNo AND status IN (@Queued, @InProgress)
+            """,
+            new
+            {
+                Completed = Status.Completed,
+                started = batch.StartedAt ?? now,
+                now,
+                batch.RowCount,
+                fileId,
+                batch.JobId,
+                batch.BatchNo,
+                Queued = Status.Queued,
+                InProgress = Status.InProgress,
+            }, transaction);
+        var jobWritten = await connection.ExecuteAsync("""
+            UPDATE jobs SET succeeded_rows = succeeded_rows + @RowCount, lease_until = @until
+             WHERE id = @JobId AND lease_owner = @owner AND finished_at IS NULL
+            """,
+            new { batch.RowCount, until = now + options.Value.Lease, batch.JobId, owner }, transaction);
+        if (batchWritten != 1 || jobWritten != 1)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            return false;
+        }
+        await connection.ExecuteAsync(
+            "UPDATE batches SET status = @InProgress, started_at = @now WHERE job_id = @JobId AND batch_no = @Next AND status = @Queued",
+            new { InProgress = Status.InProgress, now, batch.JobId, Next = batch.BatchNo + 1, Queued = Status.Queued }, transaction);
+        await transaction.CommitAsync(CancellationToken.None);
+        return true;
+    }
+
+    /// <summary>
+    /// Once an export has ended without finishing (stopped or failed), no batch of it can commit any
+    /// more: deletes the files in its folder that no committed batch owns (a batch file moved into place
+    /// whose commit was refused, temp files). Does nothing for an unfinished job or an import.
+    /// </summary>
+    public async Task RemoveUncommittedFilesAsync(long jobId)
+    {
+        var folder = files.ExportFolder(jobId);
+        if (!Directory.Exists(folder)) return;
+        await using var connection = await database.OpenAsync();
+        var finished = await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM jobs WHERE id = @jobId AND job_type = @Export AND finished_at IS NOT NULL",
+            new { jobId, Export = JobTypes.Export });
+        if (finished == 0) return;
+        var committed = (await connection.QueryAsync<string>("""
+            SELECT f.storage_name FROM batches b JOIN stored_files f ON f.id = b.file_id
+             WHERE b.job_id = @jobId AND b.status = @Completed
+            """, new { jobId, Completed = Status.Completed })).Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+        foreach (var path in Directory.EnumerateFiles(folder))
+        {
+            if (committed.Contains(Path.GetFileName(path))) continue;
+            TryDelete(path);
+            logger.LogInformation("Job {JobId}: removed {FileName}, which no committed batch owns", jobId, Path.GetFileName(path));
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>UTF-8 straight into one pooled buffer, written to the file in 1 MiB blocks: no per-record strings or encoders.</summary>
+    private sealed class Utf8FileWriter(Stream file) : IDisposable
+    {
+        private byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        private int used;
+
+        public long BytesWritten { get; private set; }
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.Length > buffer.Length - used)
+            {
+                Flush();
+                if (bytes.Length > buffer.Length)
+                {
+                    file.Write(bytes);
+                    BytesWritten += bytes.Length;
+                    return;
+                }
+            }
+            bytes.CopyTo(buffer.AsSpan(used));
+            used += bytes.Length;
+            BytesWritten += bytes.Length;
+        }
+
+        public void Flush()
+        {
+            if (used == 0) return;
+            file.Write(buffer, 0, used);
+            used = 0;
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = [];
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Dapper;
+using JobTracker.Db;
+using JobTracker.Jobs.Engine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace JobTracker.Benchmarks;
+
+/// <summary>
+/// Export throughput through the real pipeline (queued export job → snapshot → batch files of 10,000
+/// records written, fsynced, moved into place and committed → COMPLETED) next to sqlite3 -json dumping
+/// the same records, in the same run, on the import benchmark's database (imported first if missing).
+/// Also the peak memory of this process during the export. Target: ratio ≥ 0.5.
+/// </summary>
+internal static class ExportBench
+{
+    private const int RecordsPerFile = ExportSubmission.DefaultRecordsPerFile;
+
+    public static async Task RunAsync(BenchOptions options)
+    {
+        var databaseFile = Path.Combine(options.Output, "import.db");
+        var collectionId = await BenchCollectionAsync(databaseFile, options.Rows);
+        if (collectionId is null)
+        {
+            Console.WriteLine($"\n(export: no imported database with {options.Rows:N0} records in {databaseFile}: importing first, untimed)");
+            var csv = Path.Combine(options.Output, $"import-{options.Rows}.csv");
+            ImportBench.GenerateCsv(csv, options.Rows);
+            await ImportBench.ImportAsync(csv, databaseFile);
+            collectionId = await BenchCollectionAsync(databaseFile, options.Rows)
+                ?? throw new InvalidOperationException("the import did not fill the benchmark collection");
+        }
+        var (id, records) = collectionId.Value;
+        Console.WriteLine($"\n== Export: {records:N0} records, {RecordsPerFile:N0} a file");
+
+        // Both read a warm page cache: one untimed pass over the table first.
+        await Timing.RunProcessAsync("sqlite3", databaseFile, "SELECT COUNT(*), SUM(LENGTH(data)) FROM records");
+        var query = $"SELECT record_key, data FROM records WHERE collection_id = {id} ORDER BY record_key";
+        var sqliteTime = await Timing.RunProcessAsync("/bin/sh", "-c", $"exec sqlite3 -json '{databaseFile}' \"{query}\" > /dev/null");
+        var sqliteRate = records / sqliteTime.TotalSeconds;
+        Console.WriteLine($"sqlite3 -json:       {sqliteTime.TotalSeconds,7:N2} s  {sqliteRate,12:N0} records/s");
+
+        var (elapsed, status, written, files, bytes, peakMb) = await ExportAsync(databaseFile, id);
+        var rate = written / elapsed.TotalSeconds;
+        Console.WriteLine($"JobTracker export:   {elapsed.TotalSeconds,7:N2} s  {rate,12:N0} records/s  ({status}, {written:N0} records in {files} files, {bytes / 1e6:N0} MB)");
+        Console.WriteLine($"export peak memory: {peakMb:N0} MB (VmHWM of this process, reset before the export)");
+        Console.WriteLine($"export ratio: {rate / sqliteRate:0.00}");
+    }
+
+    /// <summary>The import benchmark's collection and its record count, when it holds at least <paramref name="rows"/> records.</summary>
+    private static async Task<(long Id, long Records)?> BenchCollectionAsync(string databaseFile, int rows)
+    {
+        if (!File.Exists(databaseFile)) return null;
+        try
+        {
+            var database = new Database($"Data Source={databaseFile}");
+            database.Migrate(); // an import.db from before exports existed gets the export columns
+            await using var connection = await database.OpenAsync();
+            var found = await connection.QuerySingleOrDefaultAsync<(long Id, long Records)?>(
+                "SELECT id, record_count FROM collections WHERE name = 'Bench' ORDER BY id DESC LIMIT 1");
+            return found is { } bench && bench.Records >= rows ? bench : null;
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        {
+            // A database left by an older build of the benchmark: import again.
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            return null;
+        }
+    }
+
+    private static async Task<(TimeSpan Elapsed, string Status, long Written, int Files, long Bytes, long PeakMb)> ExportAsync(string databaseFile, long collectionId)
+    {
+        var storage = Path.Combine(Path.GetDirectoryName(databaseFile)!, "files");
+        var database = new Database($"Data Source={databaseFile}");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["JobTracker:StoragePath"] = storage,
+            ["JobTracker:RunWorkers"] = "false",
+        }).Build();
+        await using var services = new ServiceCollection()
+            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .AddSingleton(database)
+            .AddJobTrackerEngine(configuration)
+            .BuildServiceProvider();
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        ResetPeakMemory();
+        var clock = Stopwatch.StartNew();
+        var jobId = await services.GetRequiredService<ExportSubmission>().SubmitAsync(collectionId, "bench", RecordsPerFile, "benchmark")
+            ?? throw new InvalidOperationException("the export was not queued");
+        await services.GetRequiredService<JobRunner>().RunUntilIdleAsync(CancellationToken.None);
+        clock.Stop();
+        var peak = PeakResidentMegabytes();
+
+        await using var check = await database.OpenAsync();
+        var job = await check.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
+        var folder = services.GetRequiredService<FileStore>().ExportFolder(jobId);
+        var written = Directory.GetFiles(folder);
+        var bytes = written.Sum(f => new FileInfo(f).Length);
+        Directory.Delete(folder, recursive: true); // the figures are taken; do not keep ~100s of MB per run
+        return (clock.Elapsed, job.Status, job.SucceededRows, written.Length, bytes, peak);
+    }
+
+    /// <summary>Linux: writing 5 to /proc/self/clear_refs resets VmHWM to the current resident set.</summary>
+    private static void ResetPeakMemory()
+    {
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private static long PeakResidentMegabytes()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        return -1;
+    }
+}
