@@ -9,7 +9,8 @@ public static class EngineRegistration
 {
     /// <summary>
     /// The engine: file storage, job submission and stop, the audit log, and (unless
-    /// JobTracker:RunWorkers is false) the Quartz workers that process queued jobs.
+    /// JobTracker:RunWorkers is false) the Quartz workers that process queued jobs and the
+    /// schedule firer that turns due export schedules into export jobs.
     /// Needs a <see cref="JobTracker.Db.Database"/> singleton.
     /// </summary>
     public static IServiceCollection AddJobTrackerEngine(this IServiceCollection services, IConfiguration configuration)
@@ -25,13 +26,17 @@ public static class EngineRegistration
         services.AddSingleton<AuditLog>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<ExportWork>();
         services.AddSingleton<WorkerNudge>();
+        services.AddExportSchedules(section);
 
         services.AddQuartz(quartz =>
         {
             quartz.UseInMemoryStore();
-            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(1, settings.Workers));
+            // One thread per worker, and one for the schedule firer, so a long job never delays a fire.
+            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(1, settings.Workers) + 1);
             if (!settings.RunWorkers) return;
+            quartz.AddScheduleFirer(section);
             foreach (var key in WorkerJob.Keys(Math.Max(1, settings.Workers)))
             {
                 quartz.AddJob<WorkerJob>(job => job.WithIdentity(key));

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+namespace JobTracker.Jobs.Engine;
+
+/// <summary>How scheduled exports join the engine (called from <see cref="EngineRegistration"/>).</summary>
+public static class ScheduleRegistration
+{
+    /// <summary>The firer and its settings (JobTracker:ScheduleCheckInterval, JobTracker:ScheduleMisfireThreshold).</summary>
+    public static IServiceCollection AddExportSchedules(this IServiceCollection services, IConfigurationSection section)
+    {
+        services.Configure<ScheduleOptions>(section);
+        services.AddSingleton<ScheduleFirer>();
+        return services;
+    }
+
+    /// <summary>The Quartz job that fires due schedules: a simple trigger, repeated from the end of each pass.</summary>
+    public static void AddScheduleFirer(this IQuartzBuilder quartz, IConfigurationSection section)
+    {
+        var settings = section.Get<ScheduleOptions>() ?? new ScheduleOptions();
+        quartz.AddJob<ScheduleFirerJob>(job => job.WithIdentity(ScheduleFirerJob.Key));
+        quartz.AddTrigger(trigger => trigger
+            .ForJob(ScheduleFirerJob.Key)
+            .StartNow()
+            .WithSimpleSchedule(s => s
+                .WithInterval(settings.ScheduleCheckInterval)
+                .RepeatForever()
+                .MeasureIntervalFromCompletion(true)
+                .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+    }
+}
