@@ -4,6 +4,18 @@ using SQLitePCL;
 
 namespace JobTracker.Db;
 
+/// <summary>Writes one collection's records in the connection's current transaction (see <see cref="SqlDialect.CreateRecordWriter"/>).</summary>
+public abstract class RecordWriter : IDisposable
+{
+    /// <summary>Inserts the record (UTF-8 JSON) unless its key exists; true when it was inserted.</summary>
+    public abstract bool InsertIfAbsent(string key, ReadOnlySpan<byte> utf8Json);
+
+    /// <summary>Replaces an existing record's JSON and counts the write in its version.</summary>
+    public abstract void Update(string key, ReadOnlySpan<byte> utf8Json);
+
+    public abstract void Dispose();
+}
+
 /// <summary>One record as <see cref="SqlDialect.ReadRecords"/> hands it over: its key and its JSON, as UTF-8 lent for the call.</summary>
 public delegate void RecordVisitor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data);
 
@@ -28,10 +40,10 @@ public abstract class SqlDialect
     public abstract string ClaimNextJob { get; }
 
     /// <summary>
-    /// Inserts a record unless its key exists; the affected row count says which happened.
-    /// Parameters (positional, in this order): collection id, key, data.
+    /// Writes a collection's records inside the connection's current transaction: the import's hot
+    /// loop, so each statement is prepared once for the whole job.
     /// </summary>
-    public abstract string InsertRecordIfAbsent { get; }
+    public abstract RecordWriter CreateRecordWriter(DbConnection connection, long collectionId);
 
     /// <summary>
     /// Inserts an export job and returns its id, or nothing when a job for the same schedule fire
@@ -81,8 +93,53 @@ public sealed class SqliteDialect : SqlDialect
         RETURNING id
         """;
 
-    public override string InsertRecordIfAbsent =>
-        "INSERT INTO records (collection_id, record_key, data) VALUES (@c, @k, @d) ON CONFLICT DO NOTHING";
+    /// <remarks>
+    /// Straight through SQLitePCL, under Microsoft.Data.Sqlite: a prepared statement stepped per
+    /// record costs about half of what an ADO.NET command execution does.
+    /// </remarks>
+    public override RecordWriter CreateRecordWriter(DbConnection connection, long collectionId) =>
+        new SqliteRecordWriter(((SqliteConnection)connection).Handle ?? throw new InvalidOperationException("The connection is not open."), collectionId);
+
+    private sealed class SqliteRecordWriter : RecordWriter
+    {
+        private readonly sqlite3 db;
+        private readonly sqlite3_stmt insert;
+        private readonly sqlite3_stmt update;
+
+        public SqliteRecordWriter(sqlite3 db, long collectionId)
+        {
+            this.db = db;
+            insert = Prepare("INSERT INTO records (collection_id, record_key, data) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", collectionId);
+            update = Prepare("UPDATE records SET data = ?3, version = version + 1 WHERE collection_id = ?1 AND record_key = ?2", collectionId);
+        }
+
+        private sqlite3_stmt Prepare(string sql, long collectionId)
+        {
+            SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(db, sql, out var statement), db);
+            raw.sqlite3_bind_int64(statement, 1, collectionId); // bindings outlive sqlite3_reset
+            return statement;
+        }
+
+        public override bool InsertIfAbsent(string key, ReadOnlySpan<byte> utf8Json) => Step(insert, key, utf8Json) == 1;
+
+        public override void Update(string key, ReadOnlySpan<byte> utf8Json) => Step(update, key, utf8Json);
+
+        private int Step(sqlite3_stmt statement, string key, ReadOnlySpan<byte> json)
+        {
+            raw.sqlite3_bind_text(statement, 2, key);
+            raw.sqlite3_bind_text(statement, 3, json);
+            var rc = raw.sqlite3_step(statement);
+            raw.sqlite3_reset(statement);
+            if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, db);
+            return raw.sqlite3_changes(db);
+        }
+
+        public override void Dispose()
+        {
+            insert.Dispose();
+            update.Dispose();
+        }
+    }
 
     public override string InsertExportJob => """
         INSERT INTO jobs (collection_id, job_type, file_name, export_name, status, note, initiated_by,

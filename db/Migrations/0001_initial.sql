@@ -29,14 +29,16 @@ CREATE TABLE collections (
 );
 
 -- One JSON object per record; the key is the key field's value, or a generated id.
--- version counts writes: 1 = created, > 1 = updated since.
+-- version counts writes: 1 = created, > 1 = updated since. A rowid table with a unique index
+-- rather than WITHOUT ROWID: imports append rows in file order instead of splitting key-ordered pages.
 CREATE TABLE records (
+    id            INTEGER PRIMARY KEY,
     collection_id INTEGER NOT NULL,
     record_key    TEXT    NOT NULL,
     data          TEXT    NOT NULL,
     version       INTEGER NOT NULL DEFAULT 1,
-    PRIMARY KEY (collection_id, record_key)
-) WITHOUT ROWID;
+    UNIQUE (collection_id, record_key)
+);
 
 -- Uploaded files live on disk under the storage folder; this row is how they are addressed.
 CREATE TABLE stored_files (

@@ -7,9 +7,9 @@ using nietras.SeparatedValues;
 namespace JobTracker.Jobs.Engine;
 
 /// <summary>
-/// The import audit log: one CSV line per row of the file. Each committed batch stores its own
-/// lines (gzip) in audit_entries, in the batch's transaction; the download joins them in batch
-/// order and accounts for rows of batches that never committed (stopped or failed jobs).
+/// The import audit log: one CSV line per row of the file. Each committed batch stores its entries
+/// (compact, gzip) in audit_entries, in the batch's own transaction; the download renders them as
+/// CSV in batch order and accounts for rows of batches that never committed (stopped or failed jobs).
 /// </summary>
 public sealed class AuditLog(Database database)
 {
@@ -20,11 +20,13 @@ public sealed class AuditLog(Database database)
 
     private static readonly string[] Columns = ["row", "batch_id", "record_key", "outcome", "field", "message"];
 
-    /// <summary>Streams the whole audit log of a job as CSV.</summary>
+    /// <summary>Streams the whole audit log of a job as CSV, one batch at a time.</summary>
     public async Task WriteCsvAsync(long jobId, Stream output, CancellationToken cancellationToken = default)
     {
         await using var text = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 1 << 16, leaveOpen: true);
-        await text.WriteAsync(string.Join(',', Columns) + "\r\n");
+        var chunk = new StringWriter();
+        using var csv = Sep.New(',').Writer(o => o with { WriteHeader = false, Escape = true }).To(chunk);
+        WriteLine(csv, Columns);
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var reader = await connection.ExecuteReaderAsync("""
@@ -36,43 +38,50 @@ public sealed class AuditLog(Database database)
             """, new { jobId });
         while (await reader.ReadAsync(cancellationToken))
         {
+            var batchNo = reader.GetInt32(0);
             if (!reader.IsDBNull(5))
             {
-                await using var entries = new GZipStream(reader.GetStream(5), CompressionMode.Decompress);
-                using var decoded = new StreamReader(entries, Encoding.UTF8);
-                await text.FlushAsync(cancellationToken);
-                // The stored lines are already CSV in the download's encoding: copy them through.
-                char[] buffer = new char[1 << 14];
-                int read;
-                while ((read = await decoded.ReadAsync(buffer, cancellationToken)) > 0)
-                    await text.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                continue;
+                using var entries = reader.GetStream(5);
+                foreach (var entry in BatchAudit.Read(entries))
+                    WriteEntry(csv, batchNo, entry.Row, entry.Key, entry.Outcome, entry.Field, entry.Message);
             }
-
-            // No committed audit: the batch never applied. Say so for each of its rows.
-            var batchNo = reader.GetInt32(0);
-            var status = reader.GetString(1);
-            var reason = reader.IsDBNull(2) ? null : reader.GetString(2);
-            var firstRow = reader.GetInt64(3);
-            var rowCount = reader.GetInt32(4);
-            var message = status switch
+            else
             {
-                Status.Queued or Status.InProgress => "Not applied yet: the batch has not run.",
-                _ => reason ?? $"Not applied: the batch is {status}.",
-            };
-            var lines = new BatchAudit(batchNo);
-            for (var row = firstRow; row < firstRow + rowCount; row++)
-                lines.Add(row, null, NotApplied, null, message);
-            await text.WriteAsync(lines.ToText());
+                // No committed audit: the batch never applied. Say so for each of its rows.
+                var status = reader.GetString(1);
+                var reason = reader.IsDBNull(2) ? null : reader.GetString(2);
+                var message = status switch
+                {
+                    Status.Queued or Status.InProgress => "Not applied yet: the batch has not run.",
+                    _ => reason ?? $"Not applied: the batch is {status}.",
+                };
+                var firstRow = reader.GetInt64(3);
+                for (var row = firstRow; row < firstRow + reader.GetInt32(4); row++)
+                    WriteEntry(csv, batchNo, row, null, NotApplied, null, message);
+            }
+            csv.Flush();
+            await text.WriteAsync(chunk.GetStringBuilder(), cancellationToken);
+            chunk.GetStringBuilder().Clear();
         }
+        csv.Flush();
+        await text.WriteAsync(chunk.GetStringBuilder(), cancellationToken);
     }
 
-    /// <summary>Reads a batch's stored lines back as text (tests and tools).</summary>
-    public static string Decompress(byte[] entries)
+    private static void WriteEntry(SepWriter csv, int batchNo, long row, string? key, string outcome, string? field, string? message)
     {
-        using var gzip = new GZipStream(new MemoryStream(entries), CompressionMode.Decompress);
-        using var reader = new StreamReader(gzip, Encoding.UTF8);
-        return reader.ReadToEnd();
+        using var line = csv.NewRow();
+        line[0].Format(row);
+        line[1].Format(batchNo);
+        line[2].Set(SpreadsheetSafe(key));
+        line[3].Set(outcome);
+        line[4].Set(SpreadsheetSafe(field));
+        line[5].Set(SpreadsheetSafe(message));
+    }
+
+    private static void WriteLine(SepWriter csv, string[] cells)
+    {
+        using var line = csv.NewRow();
+        for (var i = 0; i < cells.Length; i++) line[i].Set(cells[i]);
     }
 
     /// <summary>
@@ -83,45 +92,59 @@ public sealed class AuditLog(Database database)
         string.IsNullOrEmpty(value) || value[0] is not ('=' or '+' or '-' or '@' or '\t' or '\r') ? value ?? "" : "'" + value;
 }
 
-/// <summary>The audit lines of one batch, built while the batch runs.</summary>
+/// <summary>
+/// The audit entries of one batch, collected while the batch writes. Stored compact (binary,
+/// gzip) rather than as CSV: rendering CSV costs more than the batch's writes are worth, so it
+/// waits for the download.
+/// </summary>
 public sealed class BatchAudit
 {
-    private readonly int batchNo;
-    private readonly StringWriter text = new();
-    private readonly SepWriter writer;
+    private static readonly string[] Outcomes = [AuditLog.Created, AuditLog.Updated, AuditLog.Failed, AuditLog.NotApplied];
 
-    public BatchAudit(int batchNo)
+    private readonly MemoryStream buffer = new();
+    private readonly BinaryWriter writer;
+
+    public BatchAudit() => writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true);
+
+    public void Add(long row, string? key, string outcome, string? field = null, string? message = null)
     {
-        this.batchNo = batchNo;
-        writer = Sep.New(',').Writer(o => o with { WriteHeader = false, Escape = true }).To(text);
+        writer.Write(row);
+        writer.Write((byte)Array.IndexOf(Outcomes, outcome));
+        WriteText(key);
+        WriteText(field);
+        WriteText(message);
     }
 
-    public void Add(long row, string? key, string outcome, string? field, string? message)
+    private void WriteText(string? value)
     {
-        using var line = writer.NewRow();
-        line["row"].Format(row);
-        line["batch_id"].Format(batchNo);
-        line["record_key"].Set(AuditLog.SpreadsheetSafe(key));
-        line["outcome"].Set(outcome);
-        line["field"].Set(AuditLog.SpreadsheetSafe(field));
-        line["message"].Set(AuditLog.SpreadsheetSafe(message));
+        writer.Write(value is not null);
+        if (value is not null) writer.Write(value);
     }
 
-    public string ToText()
-    {
-        writer.Flush();
-        return text.ToString();
-    }
-
-    /// <summary>The lines gzip-compressed, as stored in audit_entries.</summary>
+    /// <summary>The entries gzip-compressed, as stored in audit_entries.</summary>
     public byte[] ToCompressed()
     {
+        writer.Flush();
         var output = new MemoryStream();
         using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
-        using (var encoded = new StreamWriter(gzip, new UTF8Encoding(false)))
-        {
-            encoded.Write(ToText());
-        }
+            gzip.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
         return output.ToArray();
     }
+
+    /// <summary>Reads stored entries back, in the order they were added.</summary>
+    public static IEnumerable<(long Row, string? Key, string Outcome, string? Field, string? Message)> Read(Stream compressed)
+    {
+        using var gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
+        using var reader = new BinaryReader(gzip, Encoding.UTF8);
+        while (true)
+        {
+            long row;
+            try { row = reader.ReadInt64(); }
+            catch (EndOfStreamException) { yield break; }
+            var outcome = Outcomes[reader.ReadByte()];
+            yield return (row, ReadText(reader), outcome, ReadText(reader), ReadText(reader));
+        }
+    }
+
+    private static string? ReadText(BinaryReader reader) => reader.ReadBoolean() ? reader.ReadString() : null;
 }

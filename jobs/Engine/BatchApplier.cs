@@ -16,36 +16,18 @@ internal sealed class BatchApplier : IAsyncDisposable
     private const int CancellationCheckEvery = 256;
 
     private readonly DbConnection connection;
-    private readonly JobRow job;
     private readonly CollectionRow collection;
     private readonly string owner;
     private readonly TimeSpan lease;
-    private readonly DbCommand insertRecord;
-    private readonly DbCommand updateRecord;
+    private readonly RecordWriter records;
 
-    public BatchApplier(DbConnection connection, SqlDialect dialect, JobRow job, CollectionRow collection, string owner, TimeSpan lease)
+    public BatchApplier(DbConnection connection, SqlDialect dialect, CollectionRow collection, string owner, TimeSpan lease)
     {
         this.connection = connection;
-        this.job = job;
         this.collection = collection;
         this.owner = owner;
         this.lease = lease;
-        insertRecord = RecordCommand(dialect.InsertRecordIfAbsent);
-        updateRecord = RecordCommand("UPDATE records SET data = @d, version = version + 1 WHERE collection_id = @c AND record_key = @k");
-    }
-
-    private DbCommand RecordCommand(string sql)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in new[] { "@c", "@k", "@d" })
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            command.Parameters.Add(parameter);
-        }
-        command.Parameters[0].Value = collection.Id;
-        return command;
+        records = dialect.CreateRecordWriter(connection, collection.Id);
     }
 
     /// <summary>
@@ -59,7 +41,7 @@ internal sealed class BatchApplier : IAsyncDisposable
         foreach (var row in rows)
         {
             if (prepared.Count % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
-            var failure = builder.Build(row, out var key, out var json);
+            var failure = builder.Build(row, out var key, out byte[] json);
             prepared.Add(new PreparedRow(row.RowNumber, key, failure is null ? json : null, failure));
         }
         return new PreparedBatch(batch, prepared);
@@ -71,10 +53,8 @@ internal sealed class BatchApplier : IAsyncDisposable
         var (batch, prepared) = preparedBatch;
         var started = batch.StartedAt ?? DateTime.UtcNow;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        insertRecord.Transaction = transaction;
-        updateRecord.Transaction = transaction;
 
-        var audit = new BatchAudit(batch.BatchNo);
+        var audit = new BatchAudit();
         int succeeded = 0, failed = 0, created = 0;
         for (var i = 0; i < prepared.Count; i++)
         {
@@ -87,9 +67,9 @@ internal sealed class BatchApplier : IAsyncDisposable
                 continue;
             }
             var key = row.Key ?? Guid.CreateVersion7().ToString("N");
-            var isNew = Write(insertRecord, key, row.Json!) == 1;
+            var isNew = records.InsertIfAbsent(key, row.Json!);
             if (isNew) created++;
-            else Write(updateRecord, key, row.Json!);
+            else records.Update(key, row.Json!);
             succeeded++;
             audit.Add(row.RowNumber, key, isNew ? AuditLog.Created : AuditLog.Updated, null, null);
         }
@@ -141,22 +121,14 @@ internal sealed class BatchApplier : IAsyncDisposable
         return true;
     }
 
-    private int Write(DbCommand command, string key, string json)
+    public ValueTask DisposeAsync()
     {
-        command.Parameters[1].Value = key;
-        command.Parameters[2].Value = json;
-        return command.ExecuteNonQuery();
+        records.Dispose();
+        return ValueTask.CompletedTask;
     }
-
-    public async ValueTask DisposeAsync()
-    {
-        await insertRecord.DisposeAsync();
-        await updateRecord.DisposeAsync();
-    }
-
 }
 
 /// <summary>A batch whose rows are validated and built, ready to be written.</summary>
 internal sealed record PreparedBatch(BatchRow Batch, List<PreparedRow> Rows);
 
-internal readonly record struct PreparedRow(long RowNumber, string? Key, string? Json, RowFailure? Failure);
+internal readonly record struct PreparedRow(long RowNumber, string? Key, byte[]? Json, RowFailure? Failure);

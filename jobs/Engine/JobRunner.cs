@@ -222,7 +222,7 @@ public sealed class JobRunner(
 
         try
         {
-            await using var applier = new BatchApplier(connection, database.Dialect, job, collection, Owner, settings.Lease);
+            await using var applier = new BatchApplier(connection, database.Dialect, collection, Owner, settings.Lease);
             await foreach (var prepared in ready.Reader.ReadAllAsync(cancellationToken))
             {
                 using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = prepared.Batch.BatchNo });

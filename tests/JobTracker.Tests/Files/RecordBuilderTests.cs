@@ -23,14 +23,14 @@ public class RecordBuilderTests
     private static (RowFailure? Failure, string? Key, string Json) BuildCsv(string[] header, string[] values, string? keyField = "customerId", SchemaField[]? schema = null)
     {
         var builder = new RecordBuilder(keyField, schema ?? Schema, header);
-        var failure = builder.Build(Csv(values), out var key, out var json);
+        var failure = Build(builder, Csv(values), out var key, out var json);
         return (failure, key, json);
     }
 
     private static (RowFailure? Failure, string? Key, string Json) BuildJson(string row, string? keyField = "customerId", SchemaField[]? schema = null)
     {
         var builder = new RecordBuilder(keyField, schema ?? Schema);
-        var failure = builder.Build(Json(row), out var key, out var json);
+        var failure = Build(builder, Json(row), out var key, out var json);
         return (failure, key, json);
     }
 
@@ -182,7 +182,7 @@ public class RecordBuilderTests
     public void Row_error_is_the_failure()
     {
         var builder = new RecordBuilder("customerId", Schema);
-        var failure = builder.Build(new ImportRow(5, null, default, "Line 5 is not a valid JSON object: it is a number."), out var key, out var json);
+        var failure = Build(builder, new ImportRow(5, null, default, "Line 5 is not a valid JSON object: it is a number."), out var key, out var json);
         Assert.Equal(new RowFailure(null, "Line 5 is not a valid JSON object: it is a number."), failure);
         Assert.Null(key);
         Assert.Equal("", json);
@@ -192,8 +192,8 @@ public class RecordBuilderTests
     public void Builder_is_reusable_after_a_failure()
     {
         var builder = new RecordBuilder("customerId", Schema, ["customerId", "qty"]);
-        Assert.NotNull(builder.Build(Csv("A", "x"), out _, out _));
-        Assert.Null(builder.Build(Csv("B", "2"), out var key, out var json));
+        Assert.NotNull(Build(builder, Csv("A", "x"), out _, out _));
+        Assert.Null(Build(builder, Csv("B", "2"), out var key, out var json));
         Assert.Equal("B", key);
         Assert.Equal("""{"customerId":"B","qty":2}""", json);
     }
@@ -202,12 +202,20 @@ public class RecordBuilderTests
     public void Csv_rows_without_a_header_are_a_programming_error()
     {
         var builder = new RecordBuilder("customerId", Schema);
-        Assert.Throws<InvalidOperationException>(() => builder.Build(Csv("A"), out _, out _));
+        Assert.Throws<InvalidOperationException>(() => Build(builder, Csv("A"), out _, out _));
     }
 
     [Fact]
     public void Unknown_field_type_is_rejected_up_front()
     {
         Assert.Throws<ArgumentException>(() => new RecordBuilder(null, [new SchemaField("x", "money", false)]));
+    }
+
+    /// <summary>Builds a record and reads its UTF-8 JSON back as text.</summary>
+    private static RowFailure? Build(RecordBuilder builder, ImportRow row, out string? key, out string json)
+    {
+        var failure = builder.Build(row, out key, out byte[] utf8Json);
+        json = System.Text.Encoding.UTF8.GetString(utf8Json);
+        return failure;
     }
 }
