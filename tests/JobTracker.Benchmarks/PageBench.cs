@@ -209,18 +209,6 @@ internal static partial class PageBench
     // ---------------------------------------------------------------------------------------------
     // Seeding
 
-    private static readonly SchemaField[] OrdersSchema =
-    [
-        new("id", FieldTypes.Integer, true),
-        new("name", FieldTypes.String, true),
-        new("email", FieldTypes.String, false),
-        new("amount", FieldTypes.Decimal, false),
-        new("date", FieldTypes.DateTime, false),
-        new("status", FieldTypes.String, false),
-        new("city", FieldTypes.String, false),
-        new("notes", FieldTypes.String, false),
-    ];
-
     private static readonly string[] Users = ["admin", "j.doe", "m.rossi", "a.nakamura", "l.okafor", "ops-bot", "s.lindqvist", "nightly-sync"];
     private static readonly string[] Subjects = ["orders", "customers", "products", "invoices", "stock-levels", "price-list", "returns", "suppliers"];
 
@@ -247,7 +235,7 @@ internal static partial class PageBench
         var collectionId = Scalar("""
             INSERT INTO collections (workspace_id, name, key_field, schema_json, created_at)
             VALUES (@w, 'Orders', 'id', @schema, @now) RETURNING id
-            """, ("@w", workspaceId), ("@schema", CollectionSchema.Serialize(OrdersSchema)), ("@now", Now.AddYears(-2)));
+            """, ("@w", workspaceId), ("@schema", CollectionSchema.Serialize(ImportBench.Schema)), ("@now", Now.AddYears(-2)));
         var fileId = Scalar("""
             INSERT INTO stored_files (file_name, storage_name, size_bytes, created_at)
             VALUES ('orders-full-2025.csv', 'bench-orders-full-2025.csv', 104857600, @now) RETURNING id
