@@ -18,15 +18,6 @@ namespace JobTracker.Web.Pages.Collections;
 [Authorize(Policy = Policies.CanChange)]
 public sealed class ExportModel(Database database, ExportSubmission submission, ILogger<ExportModel> logger) : PageModel
 {
-    public sealed record CollectionHeading
-    {
-        public long Id { get; init; }
-        public string Name { get; init; } = "";
-        public string? KeyField { get; init; }
-        public long RecordCount { get; init; }
-        public long WorkspaceId { get; init; }
-        public string WorkspaceName { get; init; } = "";
-    }
 
     public sealed class ExportInput
     {
@@ -105,13 +96,7 @@ public sealed class ExportModel(Database database, ExportSubmission submission, 
     private async Task<bool> LoadAsync(long id)
     {
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        var collection = await connection.QuerySingleOrDefaultAsync<CollectionHeading>("""
-            SELECT c.id AS Id, c.name AS Name, c.key_field AS KeyField, c.record_count AS RecordCount,
-                   w.id AS WorkspaceId, w.name AS WorkspaceName
-              FROM collections c
-              JOIN workspaces w ON w.id = c.workspace_id
-             WHERE c.id = @id
-            """, new { id });
+        var collection = await CollectionHeading.LoadAsync(connection, id);
         if (collection is null) return false;
         Collection = collection;
         return true;

@@ -35,14 +35,6 @@ public sealed class ImportModel(
     /// <summary>Room for the multipart boundaries and headers around the file itself.</summary>
     private const long MultipartSlack = 1 << 20;
 
-    public sealed record CollectionHeading
-    {
-        public long Id { get; init; }
-        public string Name { get; init; } = "";
-        public string? KeyField { get; init; }
-        public long WorkspaceId { get; init; }
-        public string WorkspaceName { get; init; } = "";
-    }
 
     public CollectionHeading Collection { get; private set; } = new();
 
@@ -155,12 +147,7 @@ public sealed class ImportModel(
     private async Task<bool> LoadAsync(long id)
     {
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        var collection = await connection.QuerySingleOrDefaultAsync<CollectionHeading>("""
-            SELECT c.id AS Id, c.name AS Name, c.key_field AS KeyField, w.id AS WorkspaceId, w.name AS WorkspaceName
-              FROM collections c
-              JOIN workspaces w ON w.id = c.workspace_id
-             WHERE c.id = @id
-            """, new { id });
+        var collection = await CollectionHeading.LoadAsync(connection, id);
         if (collection is null) return false;
         Collection = collection;
         return true;

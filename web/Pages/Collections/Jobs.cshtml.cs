@@ -16,13 +16,6 @@ public sealed class JobsModel(Database database) : PageModel
 {
     public const int PageSize = 25;
 
-    public sealed record CollectionHeading
-    {
-        public long Id { get; init; }
-        public string Name { get; init; } = "";
-        public long WorkspaceId { get; init; }
-        public string WorkspaceName { get; init; } = "";
-    }
 
     public sealed record JobLine
     {
@@ -58,12 +51,7 @@ public sealed class JobsModel(Database database) : PageModel
     {
         PageNumber = Math.Max(1, pageNumber);
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        var collection = await connection.QuerySingleOrDefaultAsync<CollectionHeading>("""
-            SELECT c.id AS Id, c.name AS Name, w.id AS WorkspaceId, w.name AS WorkspaceName
-              FROM collections c
-              JOIN workspaces w ON w.id = c.workspace_id
-             WHERE c.id = @id
-            """, new { id });
+        var collection = await CollectionHeading.LoadAsync(connection, id);
         if (collection is null) return NotFound();
         Collection = collection;
 

@@ -20,13 +20,6 @@ public sealed class SchedulesModel(Database database) : PageModel
     /// <summary>The TempData key of the message an admin's change leaves for this page.</summary>
     public const string MessageKey = "ScheduleMessage";
 
-    public sealed record CollectionHeading
-    {
-        public long Id { get; init; }
-        public string Name { get; init; } = "";
-        public long WorkspaceId { get; init; }
-        public string WorkspaceName { get; init; } = "";
-    }
 
     public sealed record ScheduleLine
     {
@@ -64,12 +57,7 @@ public sealed class SchedulesModel(Database database) : PageModel
     public async Task<IActionResult> OnGetAsync(long id)
     {
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        var collection = await connection.QuerySingleOrDefaultAsync<CollectionHeading>("""
-            SELECT c.id AS Id, c.name AS Name, w.id AS WorkspaceId, w.name AS WorkspaceName
-              FROM collections c
-              JOIN workspaces w ON w.id = c.workspace_id
-             WHERE c.id = @id
-            """, new { id });
+        var collection = await CollectionHeading.LoadAsync(connection, id);
         if (collection is null) return NotFound();
         Collection = collection;
 

@@ -34,13 +34,6 @@ public sealed class SchedulesEditModel(Database database, ScheduleFirer firer, I
         public bool Enabled { get; set; } = true;
     }
 
-    private sealed record CollectionHeading
-    {
-        public long Id { get; init; }
-        public string Name { get; init; } = "";
-        public long WorkspaceId { get; init; }
-        public string WorkspaceName { get; init; } = "";
-    }
 
     private sealed record StoredSchedule
     {
@@ -262,12 +255,7 @@ public sealed class SchedulesEditModel(Database database, ScheduleFirer firer, I
 
     private async Task<bool> LoadCollectionAsync(System.Data.Common.DbConnection connection, long id)
     {
-        var collection = await connection.QuerySingleOrDefaultAsync<CollectionHeading>("""
-            SELECT c.id AS Id, c.name AS Name, w.id AS WorkspaceId, w.name AS WorkspaceName
-              FROM collections c
-              JOIN workspaces w ON w.id = c.workspace_id
-             WHERE c.id = @id
-            """, new { id });
+        var collection = await CollectionHeading.LoadAsync(connection, id);
         if (collection is null) return false;
         CollectionId = collection.Id;
         CollectionName = collection.Name;
