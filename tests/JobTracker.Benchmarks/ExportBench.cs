@@ -73,16 +73,7 @@ internal static class ExportBench
     {
         var storage = Path.Combine(Path.GetDirectoryName(databaseFile)!, "files");
         var database = new Database($"Data Source={databaseFile}");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["JobTracker:StoragePath"] = storage,
-            ["JobTracker:RunWorkers"] = "false",
-        }).Build();
-        await using var services = new ServiceCollection()
-            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
-            .AddSingleton(database)
-            .AddJobTrackerEngine(configuration)
-            .BuildServiceProvider();
+        await using var services = ImportBench.Engine(database, storage);
 
         GC.Collect();
         GC.WaitForPendingFinalizers();

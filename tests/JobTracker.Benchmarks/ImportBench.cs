@@ -72,6 +72,18 @@ internal static class ImportBench
         Console.WriteLine($"peak memory: {PeakResidentMegabytes():N0} MB (VmHWM)");
     }
 
+    /// <summary>The engine on a database, its workers off: the benchmark runs the jobs itself, on this thread.</summary>
+    internal static ServiceProvider Engine(Database database, string storage) =>
+        new ServiceCollection()
+            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .AddSingleton(database)
+            .AddJobTrackerEngine(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["JobTracker:StoragePath"] = storage,
+                ["JobTracker:RunWorkers"] = "false",
+            }).Build())
+            .BuildServiceProvider();
+
     internal static async Task<(TimeSpan Elapsed, string Status, long Succeeded)> ImportAsync(string csv, string databaseFile)
     {
         foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(databaseFile + suffix);
@@ -80,16 +92,7 @@ internal static class ImportBench
 
         var database = new Database($"Data Source={databaseFile}");
         database.Migrate();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["JobTracker:StoragePath"] = storage,
-            ["JobTracker:RunWorkers"] = "false",
-        }).Build();
-        await using var services = new ServiceCollection()
-            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
-            .AddSingleton(database)
-            .AddJobTrackerEngine(configuration)
-            .BuildServiceProvider();
+        await using var services = ImportBench.Engine(database, storage);
 
         long collectionId;
         await using (var connection = await database.OpenAsync())

@@ -67,11 +67,7 @@ public sealed class EngineHost : IDisposable
         return await services.GetRequiredService<ImportSubmission>().SubmitAsync(collectionId, stored, format, initiatedBy);
     }
 
-    public JobRow Job(long jobId)
-    {
-        using var connection = Database.Open();
-        return connection.QuerySingle<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
-    }
+    public JobRow Job(long jobId) => Database.Job(jobId);
 
     /// <summary>Asserts a job's status, showing its reason when it differs.</summary>
     public JobRow AssertStatus(string expected, long jobId)
@@ -81,19 +77,9 @@ public sealed class EngineHost : IDisposable
         return job;
     }
 
-    public List<BatchRow> Batches(long jobId)
-    {
-        using var connection = Database.Open();
-        return connection.Query<BatchRow>($"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId ORDER BY batch_no", new { jobId }).AsList();
-    }
+    public List<BatchRow> Batches(long jobId) => Database.Batches(jobId);
 
-    public Dictionary<string, (string Data, long Version)> Records(long collectionId)
-    {
-        using var connection = Database.Open();
-        return connection.Query<(string Key, string Data, long Version)>(
-                "SELECT record_key, data, version FROM records WHERE collection_id = @collectionId", new { collectionId })
-            .ToDictionary(r => r.Key, r => (r.Data, r.Version));
-    }
+    public Dictionary<string, (string Data, long Version)> Records(long collectionId) => Database.Records(collectionId);
 
     /// <summary>The collection's kept record count (collections.record_count).</summary>
     public long RecordCount(long collectionId)

@@ -294,25 +294,11 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
         return connection.ExecuteScalar<long?>("SELECT MAX(id) FROM jobs WHERE collection_id = @collectionId", new { collectionId });
     }
 
-    public JobRow Job(long jobId)
-    {
-        using var connection = Database.Open();
-        return connection.QuerySingle<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
-    }
+    public JobRow Job(long jobId) => Database.Job(jobId);
 
-    public List<BatchRow> Batches(long jobId)
-    {
-        using var connection = Database.Open();
-        return connection.Query<BatchRow>($"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId ORDER BY batch_no", new { jobId }).AsList();
-    }
+    public List<BatchRow> Batches(long jobId) => Database.Batches(jobId);
 
-    public Dictionary<string, (string Data, long Version)> Records(long collectionId)
-    {
-        using var connection = Database.Open();
-        return connection.Query<(string Key, string Data, long Version)>(
-                "SELECT record_key, data, version FROM records WHERE collection_id = @collectionId", new { collectionId })
-            .ToDictionary(r => r.Key, r => (r.Data, r.Version));
-    }
+    public Dictionary<string, (string Data, long Version)> Records(long collectionId) => Database.Records(collectionId);
 
     public long Count(string table)
     {
