@@ -59,6 +59,9 @@ public abstract class SqlDialect
     /// </summary>
     public abstract int ReadRecords(DbConnection connection, long collectionId, string firstKey, string lastKey, RecordVisitor visit);
 
+    /// <summary>Whether the exception is this database's unique-key (or primary-key) violation.</summary>
+    public abstract bool IsUniqueViolation(Exception exception);
+
     /// <summary>Per-connection settings, run on every open.</summary>
     public abstract void OnOpen(DbConnection connection);
 
@@ -195,6 +198,10 @@ public sealed class SqliteDialect : SqlDialect
             }
         }
     }
+
+    /// <remarks>SQLITE_CONSTRAINT (19): the extended codes for UNIQUE (2067) and PRIMARY KEY (1555) share it.</remarks>
+    public override bool IsUniqueViolation(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: raw.SQLITE_CONSTRAINT, SqliteExtendedErrorCode: raw.SQLITE_CONSTRAINT_UNIQUE or raw.SQLITE_CONSTRAINT_PRIMARYKEY };
 
     public override void OnOpen(DbConnection connection)
     {

@@ -1,4 +1,4 @@
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs;
 using JobTracker.Web.Hosting;
 using Serilog;
 

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Dapper;
 using JobTracker.Db;
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs.Exports;
+using JobTracker.Jobs.Running;
+using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using JobTracker.Db;
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs;
 using Microsoft.Data.Sqlite;
 
 namespace JobTracker.Web.Hosting;

@@ -1,6 +1,6 @@
 using Dapper;
 using JobTracker.Db;
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs.Imports;
 using JobTracker.Tests.Infrastructure;
 
 namespace JobTracker.Tests.Engine;

@@ -1,9 +1,11 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 using Dapper;
 using JobTracker.Db;
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs.Exports;
+using JobTracker.Jobs.Running;
+using JobTracker.Jobs.Storage;
 using JobTracker.Tests.Infrastructure;
 
 namespace JobTracker.Tests.Engine;

@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Dapper;
 using JobTracker.Db;
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs.Imports;
+using JobTracker.Jobs.Storage;
 using JobTracker.Tests.Infrastructure;
 
 namespace JobTracker.Tests.Engine;

@@ -1,5 +1,5 @@
 using JobTracker.Db;
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs.Running;
 
 namespace JobTracker.Tests.Engine;
 

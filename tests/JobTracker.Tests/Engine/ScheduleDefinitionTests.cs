@@ -1,4 +1,5 @@
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs.Schedules;
+
 
 namespace JobTracker.Tests.Engine;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using Dapper;
 using JobTracker.Db;
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs;
+using JobTracker.Jobs.Schedules;
 using JobTracker.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

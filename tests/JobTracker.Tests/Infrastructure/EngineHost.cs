@@ -1,8 +1,12 @@
 using System.Text;
 using Dapper;
 using JobTracker.Db;
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs;
+using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Files;
+using JobTracker.Jobs.Imports;
+using JobTracker.Jobs.Running;
+using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -2,7 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Text.Json.Nodes;
 using JobTracker.Db;
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs.Exports;
 using JobTracker.Tests.Infrastructure;
 using JobTracker.Web.Hosting;
 using JobTracker.Web.Pages.Collections;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using JobTracker.Db;
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs.Imports;
 using JobTracker.Tests.Infrastructure;
 
 namespace JobTracker.Tests.Web;

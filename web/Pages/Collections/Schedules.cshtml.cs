@@ -1,9 +1,9 @@
 using Dapper;
 using JobTracker.Db;
-using JobTracker.Jobs.Engine;
+using JobTracker.Jobs.Schedules;
 using JobTracker.Web.Hosting;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Mvc;
 
 namespace JobTracker.Web.Pages.Collections;
 

@@ -1,11 +1,11 @@
 using Dapper;
 using JobTracker.Db;
-using JobTracker.Jobs.Engine;
 using JobTracker.Jobs.Files;
+using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Mvc;
 
 namespace JobTracker.Web.Pages.Jobs;
 

@@ -1,7 +1,8 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Exports;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Running;
 
 /// <summary>
 /// Stop Job: queued batches become CANCELED, the running batch is rolled back and becomes

@@ -2,8 +2,9 @@ using System.Data.Common;
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Files;
+using JobTracker.Jobs.Running;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Imports;
 
 /// <summary>
 /// Applies one batch at a time, each in one transaction: validate every row, upsert the valid

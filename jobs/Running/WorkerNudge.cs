@@ -1,6 +1,6 @@
 using Quartz;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Running;
 
 /// <summary>Wakes the import workers now instead of at their next poll, when new work was queued.</summary>
 public sealed class WorkerNudge(ISchedulerFactory schedulers, Microsoft.Extensions.Options.IOptions<EngineOptions> options)

@@ -1,10 +1,11 @@
 using System.Globalization;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Exports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Schedules;
 
 /// <summary>
 /// Turns export schedules into export jobs. export_schedules.next_fire_at is the UTC time of the next

@@ -5,10 +5,12 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Running;
+using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Exports;
 
 /// <summary>An export cannot do its work (a batch file cannot be written, ...): the job FAILS with this reason, written for a person.</summary>
 public sealed class ExportFailedException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,8 +1,9 @@
 using System.Text.RegularExpressions;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Running;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Exports;
 
 /// <summary>Thrown when an export cannot be queued as asked (a bad export name); the message is for the user.</summary>
 public sealed class ExportRejectedException(string message) : Exception(message);

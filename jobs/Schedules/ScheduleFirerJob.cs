@@ -1,6 +1,6 @@
 using Quartz;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Schedules;
 
 /// <summary>
 /// The Quartz job that fires due export schedules, every ScheduleCheckInterval (1 s) measured from

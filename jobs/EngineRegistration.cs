@@ -1,9 +1,14 @@
+using JobTracker.Jobs.Exports;
+using JobTracker.Jobs.Imports;
+using JobTracker.Jobs.Running;
+using JobTracker.Jobs.Schedules;
+using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Quartz;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs;
 
 public static class EngineRegistration
 {

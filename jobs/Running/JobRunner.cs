@@ -2,11 +2,14 @@ using System.Data.Common;
 using System.Threading.Channels;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Files;
+using JobTracker.Jobs.Imports;
+using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Running;
 
 /// <summary>
 /// Runs jobs: claims the next job from the jobs table, holds its lease (heartbeat), and runs it.

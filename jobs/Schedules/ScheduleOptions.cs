@@ -1,4 +1,4 @@
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Schedules;
 
 /// <summary>Settings of scheduled exports, bound from configuration section "JobTracker" beside <see cref="EngineOptions"/>.</summary>
 public sealed class ScheduleOptions

@@ -1,4 +1,4 @@
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs;
 
 /// <summary>Settings of the engine, bound from configuration section "JobTracker".</summary>
 public sealed class EngineOptions

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Running;
 
 /// <summary>The jobs this process is working on right now, so that Stop Job can interrupt them at once.</summary>
 public sealed class RunningJobs

@@ -1,6 +1,6 @@
 using JobTracker.Db;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Running;
 
 /// <summary>How batch and job statuses follow from their row counts (SPEC.md, Job statuses).</summary>
 public static class JobStatusRollup

@@ -2,7 +2,7 @@ using Dapper;
 using JobTracker.Db;
 using Microsoft.Extensions.Options;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Storage;
 
 public sealed record StoredFile(long Id, string FileName, long SizeBytes);
 

@@ -4,7 +4,7 @@ using Dapper;
 using JobTracker.Db;
 using nietras.SeparatedValues;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Imports;
 
 /// <summary>
 /// The import audit log: one CSV line per row of the file. Each committed batch stores its entries

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Quartz;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Running;
 
 /// <summary>
 /// One import worker: a Quartz job, fired every poll interval (and on demand when work is queued),

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Schedules;
 
 /// <summary>How scheduled exports join the engine (called from <see cref="EngineRegistration"/>).</summary>
 public static class ScheduleRegistration

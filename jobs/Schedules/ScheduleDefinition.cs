@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
+using JobTracker.Jobs.Exports;
 using Quartz;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Schedules;
 
 /// <summary>
 /// What an export schedule says: a Quartz cron expression read in an IANA time zone, an export-name

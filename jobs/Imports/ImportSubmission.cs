@@ -1,9 +1,11 @@
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Files;
+using JobTracker.Jobs.Running;
+using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Options;
 
-namespace JobTracker.Jobs.Engine;
+namespace JobTracker.Jobs.Imports;
 
 /// <summary>Creates import jobs. The web request ends here; a worker picks the job up from the table.</summary>
 public sealed class ImportSubmission(Database database, IOptions<EngineOptions> options, WorkerNudge nudge)
