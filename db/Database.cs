@@ -1,68 +1,70 @@
 using System.Data.Common;
 using Dapper;
 using DbUp;
-using Microsoft.Data.Sqlite;
+using DbUp.Engine;
 
 namespace JobTracker.Db;
 
 /// <summary>
-/// The one way into the database: opens connections with the right settings, applies the
-/// embedded migrations, and exposes the <see cref="SqlDialect"/> for the statements that differ
-/// between SQLite and SQL Server.
+/// The one way into the database: a <see cref="DatabaseProvider"/> and its connection string. Opens
+/// connections with the provider's settings and applies the provider's embedded migrations.
 /// </summary>
 public sealed class Database
 {
+    private const string MigrationsNamespace = "JobTracker.Db.Migrations.";
+
     static Database()
     {
         SqlMapper.AddTypeHandler(new UtcDateTimeHandler());
     }
 
-    public Database(string connectionString)
+    public Database(DatabaseProvider provider, string connectionString)
     {
-        var builder = new SqliteConnectionStringBuilder(connectionString);
-        if (builder.DefaultTimeout < 30) builder.DefaultTimeout = 30;
-        ConnectionString = builder.ToString();
-        DataSource = builder.DataSource;
-        Dialect = new SqliteDialect();
+        Provider = provider;
+        ConnectionString = connectionString;
     }
+
+    /// <summary>
+    /// The database as configured: JobTracker:Database:Provider (default Sqlite) and
+    /// ConnectionStrings:JobTracker (default: the provider's), relative paths resolved against
+    /// <paramref name="baseDirectory"/>.
+    /// </summary>
+    public static Database Create(string? providerName, string? connectionString, string baseDirectory)
+    {
+        var provider = DatabaseProvider.Named(providerName);
+        var configured = string.IsNullOrWhiteSpace(connectionString) ? provider.DefaultConnectionString : connectionString;
+        return new Database(provider, provider.PrepareConnectionString(configured, baseDirectory));
+    }
+
+    public DatabaseProvider Provider { get; }
 
     public string ConnectionString { get; }
 
-    /// <summary>The SQLite file path (as given in the connection string).</summary>
-    public string DataSource { get; }
-
-    public SqlDialect Dialect { get; }
+    /// <summary>Where the database is, for logs.</summary>
+    public string Description => Provider.Describe(ConnectionString);
 
     public DbConnection Open()
     {
-        var connection = new SqliteConnection(ConnectionString);
+        var connection = Provider.CreateConnection(ConnectionString);
         connection.Open();
-        Dialect.OnOpen(connection);
+        Provider.OnOpen(connection);
         return connection;
     }
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new SqliteConnection(ConnectionString);
+        var connection = Provider.CreateConnection(ConnectionString);
         await connection.OpenAsync(cancellationToken);
-        Dialect.OnOpen(connection);
+        Provider.OnOpen(connection);
         return connection;
     }
 
-    /// <summary>Creates the database file's folder and applies every migration not yet applied.</summary>
+    /// <summary>Prepares the database and applies every one of the provider's migrations not yet applied.</summary>
     public void Migrate()
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(DataSource));
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-
-        using (var connection = Open())
-        {
-            Dialect.OnCreate(connection);
-        }
-
-        var result = DeployChanges.To
-            .SqliteDatabase(ConnectionString)
-            .WithScriptsEmbeddedInAssembly(typeof(Database).Assembly, name => name.EndsWith(".sql", StringComparison.Ordinal))
+        Provider.PrepareDatabase(this);
+        var result = Provider.MigrationTarget(ConnectionString)
+            .WithScripts(Migrations(Provider))
             .WithTransactionPerScript()
             .LogToNowhere()
             .Build()
@@ -71,17 +73,23 @@ public sealed class Database
             throw new InvalidOperationException($"Database migration {result.ErrorScript?.Name} failed: {result.Error.Message}", result.Error);
     }
 
-    /// <summary>Dates are stored and read as UTC.</summary>
-    private sealed class UtcDateTimeHandler : SqlMapper.TypeHandler<DateTime>
+    /// <summary>
+    /// The provider's scripts (Migrations/{provider}/NNNN_name.sql), in order. Each is journaled as
+    /// JobTracker.Db.Migrations.NNNN_name.sql, without the provider's folder: the same name on every
+    /// provider, and the name databases created before the folders existed have already recorded.
+    /// </summary>
+    public static IReadOnlyList<SqlScript> Migrations(DatabaseProvider provider)
     {
-        public override void SetValue(System.Data.IDbDataParameter parameter, DateTime value) =>
-            parameter.Value = value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value;
-
-        public override DateTime Parse(object value) => value switch
-        {
-            DateTime d => DateTime.SpecifyKind(d, DateTimeKind.Utc),
-            string s => DateTime.SpecifyKind(DateTime.Parse(s, System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc),
-            _ => throw new InvalidCastException($"Cannot read {value.GetType()} as a date."),
-        };
+        var assembly = typeof(Database).Assembly;
+        var prefix = MigrationsNamespace + provider.Name + ".";
+        return assembly.GetManifestResourceNames()
+            .Where(name => name.StartsWith(prefix, StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(name =>
+            {
+                using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+                return new SqlScript(MigrationsNamespace + name[prefix.Length..], reader.ReadToEnd());
+            })
+            .ToList();
     }
 }

@@ -31,6 +31,7 @@ public static class EngineRegistration
         services.AddSingleton<AuditLog>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<ImportWork>();
         services.AddSingleton<ExportWork>();
         services.AddSingleton<WorkerNudge>();
         services.AddExportSchedules(section);

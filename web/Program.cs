@@ -5,7 +5,7 @@ using Serilog;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddJobTrackerLogging();                                 // Serilog: console + data/logs/, from configuration
-builder.AddJobTrackerDatabase();                                // SQLite under data/, one Database singleton
+builder.AddJobTrackerDatabase();                                // the configured provider (SQLite under data/ by default)
 builder.AddJobTrackerEngine();                                  // file store, import, stop, audit log, Quartz workers
 builder.AddJobTrackerDataPaths();                               // relative data paths resolve against the content root
 builder.AddJobTrackerSignIn();                                  // cookie sign-in, roles, policies

@@ -5,9 +5,6 @@ using JobTracker.Jobs.Running;
 
 namespace JobTracker.Jobs.Exports;
 
-/// <summary>Thrown when an export cannot be queued as asked (a bad export name); the message is for the user.</summary>
-public sealed class ExportRejectedException(string message) : Exception(message);
-
 /// <summary>Creates export jobs, by hand or for a schedule's fire. A worker picks them up from the table.</summary>
 public sealed partial class ExportSubmission(Database database, WorkerNudge nudge)
 {
@@ -42,7 +39,7 @@ public sealed partial class ExportSubmission(Database database, WorkerNudge nudg
 
         await using var connection = await database.OpenAsync(cancellationToken);
         var jobId = await connection.QuerySingleOrDefaultAsync<long?>(
-            database.Dialect.InsertExportJob,
+            database.Provider.InsertExportJob,
             new { collectionId, exportName, Queued = Status.Queued, note, initiatedBy, recordsPerFile, now = DateTime.UtcNow, scheduleId, scheduledFor });
         if (jobId is not null) await nudge.WakeAsync(cancellationToken);
         return jobId;

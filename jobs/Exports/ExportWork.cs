@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Encodings.Web;
@@ -8,19 +7,8 @@ using JobTracker.Db;
 using JobTracker.Jobs.Running;
 using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace JobTracker.Jobs.Exports;
-
-/// <summary>An export cannot do its work (a batch file cannot be written, ...): the job FAILS with this reason, written for a person.</summary>
-public sealed class ExportFailedException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>
-/// One batch of an export's snapshot: the records at positions [FirstRow, FirstRow + RowCount) in key
-/// order (1-based), whose keys lie in [FirstKey, LastKey]. An empty collection has one batch with no
-/// records and no keys.
-/// </summary>
-public sealed record ExportBatchBounds(int BatchNo, long FirstRow, int RowCount, string? FirstKey, string? LastKey);
 
 /// <summary>
 /// The export side of <see cref="JobRunner"/>, which claims, leases, heartbeats, stops, fails and
@@ -40,7 +28,7 @@ public sealed record ExportBatchBounds(int BatchNo, long FirstRow, int RowCount,
 /// as keys: each record gets its id as "_id", first - unless the record has an "_id" field of its
 /// own, which is then kept as it is.
 /// </remarks>
-public sealed class ExportWork(Database database, FileStore files, IOptions<EngineOptions> options, ILogger<ExportWork> logger)
+public sealed class ExportWork(Database database, FileStore files, ILogger<ExportWork> logger)
 {
     /// <summary>The field that carries a record's generated id in an export of a collection without a key field.</summary>
     public const string GeneratedIdField = "_id";
@@ -88,7 +76,7 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
     /// Runs a claimed export job: takes its snapshot if that is not done yet, then writes and commits
     /// the batches left. False when a batch could not commit because the job was stopped or taken over.
     /// </summary>
-    internal async Task<bool> RunAsync(DbConnection connection, JobRow job, CollectionRow collection, string owner, CancellationToken cancellationToken)
+    internal async Task<bool> RunAsync(DbConnection connection, JobRow job, CollectionRow collection, JobLease lease, CancellationToken cancellationToken)
     {
         var folder = files.ExportFolder(job.Id);
         try
@@ -109,22 +97,20 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
             if (job.BatchCount is null)
             {
                 logger.LogInformation("Job {JobId} started: taking the snapshot of collection {CollectionId}", job.Id, collection.Id);
-                if (!await SnapshotAsync(connection, job, owner, cancellationToken))
+                if (!await SnapshotAsync(connection, job, lease, cancellationToken))
                 {
                     await RemoveUncommittedFilesAsync(job.Id);
                     return false;
                 }
             }
 
-            var batches = (await connection.QueryAsync<BatchRow>(
-                $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @Id AND status IN (@Queued, @InProgress) ORDER BY batch_no",
-                new { job.Id, Queued = Status.Queued, InProgress = Status.InProgress })).AsList();
+            var batches = await LeasedBatches.RemainingAsync(connection, job.Id);
             foreach (var batch in batches)
             {
                 using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = batch.BatchNo });
                 var fileName = BatchFileName(exportName, batch.BatchNo);
                 var size = WriteBatchFile(connection, collection, batch, folder, fileName, $".{fileName}.{run}{TempSuffix}", cancellationToken);
-                if (!await CommitAsync(connection, job, batch, fileName, size, owner, cancellationToken))
+                if (!await CommitAsync(connection, job, batch, fileName, size, lease, cancellationToken))
                 {
                     logger.LogWarning("Job {JobId} batch {BatchNo} not committed: the job was stopped or taken over", job.Id, batch.BatchNo);
                     await RemoveUncommittedFilesAsync(job.Id);
@@ -143,14 +129,15 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
 
     /// <summary>
     /// Fixes the export's snapshot: finds each batch's first and last key in key order (outside any
-    /// transaction, so other collections' writers are not held up; SQLite steps over the keys between
-    /// with OFFSET, without handing them to us) and records the bounds, together with the job's total
+    /// transaction, so other collections' writers are not held up; the database steps over the keys
+    /// between with OFFSET, without handing them to us) and records the bounds, together with the job's total
     /// and batch count, in one transaction under the lease. False when the job was stopped or taken over
     /// meanwhile.
     /// </summary>
-    private async Task<bool> SnapshotAsync(DbConnection connection, JobRow job, string owner, CancellationToken cancellationToken)
+    private async Task<bool> SnapshotAsync(DbConnection connection, JobRow job, JobLease lease, CancellationToken cancellationToken)
     {
         var collectionId = job.CollectionId;
+        var paging = database.Provider.Paging;
         var bounds = PlanBatches(
             job.BatchSize,
             (after, skip) =>
@@ -158,11 +145,11 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
                 cancellationToken.ThrowIfCancellationRequested();
                 return after is null
                     ? connection.QuerySingleOrDefault<string?>(
-                        "SELECT record_key FROM records WHERE collection_id = @collectionId ORDER BY record_key LIMIT 1 OFFSET @skip",
-                        new { collectionId, skip })
+                        $"SELECT record_key FROM records WHERE collection_id = @collectionId ORDER BY record_key {paging}",
+                        new { collectionId, Skip = skip, Take = 1 })
                     : connection.QuerySingleOrDefault<string?>(
-                        "SELECT record_key FROM records WHERE collection_id = @collectionId AND record_key > @after ORDER BY record_key LIMIT 1 OFFSET @skip",
-                        new { collectionId, after, skip });
+                        $"SELECT record_key FROM records WHERE collection_id = @collectionId AND record_key > @after ORDER BY record_key {paging}",
+                        new { collectionId, after, Skip = skip, Take = 1 });
             },
             first => connection.QuerySingle<(int, string)>(
                 "SELECT COUNT(*), MAX(record_key) FROM records WHERE collection_id = @collectionId AND record_key >= @first",
@@ -173,9 +160,9 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
         var total = bounds.Sum(b => (long)b.RowCount);
         var claimed = await connection.ExecuteAsync("""
             UPDATE jobs SET total_rows = @total, batch_count = @BatchCount, lease_until = @Until
-             WHERE id = @Id AND lease_owner = @owner AND finished_at IS NULL AND batch_count IS NULL
+             WHERE id = @Id AND lease_owner = @Owner AND finished_at IS NULL AND batch_count IS NULL
             """,
-            new { total, BatchCount = bounds.Count, Until = now + options.Value.Lease, job.Id, owner }, transaction);
+            new { total, BatchCount = bounds.Count, Until = lease.Until(now), job.Id, lease.Owner }, transaction);
         if (claimed == 0) return false;
         // The first batch shows IN PROGRESS at once; each commit moves the mark to the next one.
         await connection.ExecuteAsync("""
@@ -254,7 +241,7 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
         var addGeneratedId = collection.KeyField is null;
         var written = 0;
         output.Write("["u8);
-        database.Dialect.ReadRecords(connection, collection.Id, batch.FirstKey!, batch.LastKey!, (key, data) =>
+        database.Provider.ReadRecords(connection, collection.Id, batch.FirstKey!, batch.LastKey!, (key, data) =>
         {
             if (written % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
             output.Write(written == 0 ? "\n"u8 : ",\n"u8);
@@ -297,45 +284,14 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
     /// job's counters, and the next batch IN PROGRESS - only while this worker holds the job's lease and
     /// the batch is unfinished. False (everything rolled back) otherwise.
     /// </summary>
-    private async Task<bool> CommitAsync(DbConnection connection, JobRow job, BatchRow batch, string fileName, long size, string owner, CancellationToken cancellationToken)
+    private async Task<bool> CommitAsync(DbConnection connection, JobRow job, BatchRow batch, string fileName, long size, JobLease lease, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = DateTime.UtcNow;
-        var fileId = await connection.ExecuteScalarAsync<long>(
-            database.Dialect.InsertReturningId("stored_files", "file_name, storage_name, size_bytes, created_at", "@fileName, @storageName, @size, @now"),
-            new { fileName, storageName = FileStore.ExportStorageName(job.Id, fileName), size, now }, transaction);
-        var batchWritten = await connection.ExecuteAsync("""
-            UPDATE batches
-               SET status = @Completed, status_reason = NULL, started_at = @started, finished_at = @now,
-                   succeeded_rows = @RowCount, failed_rows = 0, file_id = @fileId
-             WHERE job_id = @JobId AND batch_no = @BatchNo AND status IN (@Queued, @InProgress)
-            """,
-            new
-            {
-                Completed = Status.Completed,
-                started = batch.StartedAt ?? now,
-                now,
-                batch.RowCount,
-                fileId,
-                batch.JobId,
-                batch.BatchNo,
-                Queued = Status.Queued,
-                InProgress = Status.InProgress,
-            }, transaction);
-        var jobWritten = await connection.ExecuteAsync("""
-            UPDATE jobs SET succeeded_rows = succeeded_rows + @RowCount, lease_until = @until
-             WHERE id = @JobId AND lease_owner = @owner AND finished_at IS NULL
-            """,
-            new { batch.RowCount, until = now + options.Value.Lease, batch.JobId, owner }, transaction);
-        if (batchWritten != 1 || jobWritten != 1)
-        {
-            await transaction.RollbackAsync(CancellationToken.None);
-            return false;
-        }
-        await connection.ExecuteAsync(
-            "UPDATE batches SET status = @InProgress, started_at = @now WHERE job_id = @JobId AND batch_no = @Next AND status = @Queued",
-            new { InProgress = Status.InProgress, now, batch.JobId, Next = batch.BatchNo + 1, Queued = Status.Queued }, transaction);
-        await transaction.CommitAsync(CancellationToken.None);
+        var fileId = await files.AddRowAsync(connection, fileName, FileStore.ExportStorageName(job.Id, fileName), size, now, transaction);
+        var outcome = new BatchOutcome(batch.StartedAt ?? now, Status.Completed, null, batch.RowCount, 0, fileId);
+        if (!await LeasedBatches.FinishAsync(connection, transaction, batch, outcome, lease, now)) return false;
+        await LeasedBatches.CommitAsync(connection, transaction, batch, now);
         return true;
     }
 
@@ -370,44 +326,5 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
         try { File.Delete(path); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
-    }
-
-    /// <summary>UTF-8 straight into one pooled buffer, written to the file in 1 MiB blocks: no per-record strings or encoders.</summary>
-    private sealed class Utf8FileWriter(Stream file) : IDisposable
-    {
-        private byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        private int used;
-
-        public long BytesWritten { get; private set; }
-
-        public void Write(ReadOnlySpan<byte> bytes)
-        {
-            if (bytes.Length > buffer.Length - used)
-            {
-                Flush();
-                if (bytes.Length > buffer.Length)
-                {
-                    file.Write(bytes);
-                    BytesWritten += bytes.Length;
-                    return;
-                }
-            }
-            bytes.CopyTo(buffer.AsSpan(used));
-            used += bytes.Length;
-            BytesWritten += bytes.Length;
-        }
-
-        public void Flush()
-        {
-            if (used == 0) return;
-            file.Write(buffer, 0, used);
-            used = 0;
-        }
-
-        public void Dispose()
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            buffer = [];
-        }
     }
 }

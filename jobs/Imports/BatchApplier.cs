@@ -18,22 +18,20 @@ internal sealed class BatchApplier : IAsyncDisposable
 
     private readonly DbConnection connection;
     private readonly CollectionRow collection;
-    private readonly string owner;
-    private readonly TimeSpan lease;
+    private readonly JobLease lease;
     private readonly RecordWriter records;
 
-    public BatchApplier(DbConnection connection, SqlDialect dialect, CollectionRow collection, string owner, TimeSpan lease)
+    public BatchApplier(DbConnection connection, DatabaseProvider provider, CollectionRow collection, JobLease lease)
     {
         this.connection = connection;
         this.collection = collection;
-        this.owner = owner;
         this.lease = lease;
-        records = dialect.CreateRecordWriter(connection, collection.Id);
+        records = provider.CreateRecordWriter(connection, collection.Id);
     }
 
     /// <summary>
     /// Validates a batch's rows and builds their records, without touching the database. This runs
-    /// ahead of <see cref="ApplyAsync"/> (on another thread), so that SQLite's write lock is held
+    /// ahead of <see cref="ApplyAsync"/> (on another thread), so that the database's write lock is held
     /// only for the writes and Stop Job, from any process, gets its turn quickly.
     /// </summary>
     public static PreparedBatch Prepare(BatchRow batch, IEnumerable<ImportRow> rows, RecordBuilder builder, CancellationToken cancellationToken)
@@ -77,48 +75,20 @@ internal sealed class BatchApplier : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
 
         var now = DateTime.UtcNow;
-        var status = JobStatusRollup.ForFinishedBatch(succeeded, failed);
-        var batchWritten = await connection.ExecuteAsync("""
-            UPDATE batches
-               SET status = @status, status_reason = @reason, started_at = @started, finished_at = @now,
-                   succeeded_rows = @succeeded, failed_rows = @failed
-             WHERE job_id = @JobId AND batch_no = @BatchNo AND status IN (@Queued, @InProgress)
-            """,
-            new
-            {
-                status,
-                reason = failed == 0 ? null : $"{failed:N0} of {prepared.Count:N0} rows failed.",
-                started,
-                now,
-                succeeded,
-                failed,
-                batch.JobId,
-                batch.BatchNo,
-                Queued = Status.Queued,
-                InProgress = Status.InProgress,
-            }, transaction);
-        var jobWritten = await connection.ExecuteAsync("""
-            UPDATE jobs
-               SET succeeded_rows = succeeded_rows + @succeeded, failed_rows = failed_rows + @failed, lease_until = @until
-             WHERE id = @JobId AND lease_owner = @owner AND finished_at IS NULL
-            """,
-            new { succeeded, failed, until = now + lease, batch.JobId, owner }, transaction);
-        if (batchWritten != 1 || jobWritten != 1)
-        {
-            await transaction.RollbackAsync(CancellationToken.None);
-            return false;
-        }
+        var outcome = new BatchOutcome(
+            started,
+            JobStatusRollup.ForFinishedBatch(succeeded, failed),
+            failed == 0 ? null : $"{failed:N0} of {prepared.Count:N0} rows failed.",
+            succeeded,
+            failed);
+        if (!await LeasedBatches.FinishAsync(connection, transaction, batch, outcome, lease, now)) return false;
         await connection.ExecuteAsync(
             "UPDATE collections SET record_count = record_count + @created WHERE id = @Id",
             new { created, collection.Id }, transaction);
         await connection.ExecuteAsync(
             "INSERT INTO audit_entries (job_id, batch_no, entries) VALUES (@JobId, @BatchNo, @entries)",
             new { batch.JobId, batch.BatchNo, entries = audit.ToCompressed() }, transaction);
-        // The next batch shows IN PROGRESS from the moment this one commits.
-        await connection.ExecuteAsync(
-            "UPDATE batches SET status = @InProgress, started_at = @now WHERE job_id = @JobId AND batch_no = @Next AND status = @Queued",
-            new { InProgress = Status.InProgress, now, batch.JobId, Next = batch.BatchNo + 1, Queued = Status.Queued }, transaction);
-        await transaction.CommitAsync(CancellationToken.None);
+        await LeasedBatches.CommitAsync(connection, transaction, batch, now);
         return true;
     }
 
@@ -128,8 +98,3 @@ internal sealed class BatchApplier : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 }
-
-/// <summary>A batch whose rows are validated and built, ready to be written.</summary>
-internal sealed record PreparedBatch(BatchRow Batch, List<PreparedRow> Rows);
-
-internal readonly record struct PreparedRow(long RowNumber, string? Key, byte[]? Json, RowFailure? Failure);

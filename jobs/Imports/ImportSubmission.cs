@@ -15,7 +15,7 @@ public sealed class ImportSubmission(Database database, IOptions<EngineOptions> 
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var jobId = await connection.ExecuteScalarAsync<long>(
-            database.Dialect.InsertReturningId(
+            database.Provider.InsertReturningId(
                 "jobs",
                 "collection_id, job_type, file_name, file_format, source_file_id, status, initiated_by, batch_size, created_at",
                 "@CollectionId, 'Import', @FileName, @Format, @FileId, @Status, @InitiatedBy, @BatchSize, @Now"),

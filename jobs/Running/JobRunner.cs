@@ -1,11 +1,9 @@
 using System.Data.Common;
-using System.Threading.Channels;
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Imports;
-using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -22,7 +20,7 @@ namespace JobTracker.Jobs.Running;
 /// </summary>
 public sealed class JobRunner(
     Database database,
-    FileStore files,
+    ImportWork imports,
     ExportWork exports,
     RunningJobs runningJobs,
     IOptions<EngineOptions> options,
@@ -32,6 +30,8 @@ public sealed class JobRunner(
 
     /// <summary>This process's name in job leases: the node id, then a per-process suffix.</summary>
     public string Owner { get; } = $"{options.Value.NodeId}/{Guid.NewGuid():N}";
+
+    private JobLease Lease => new(Owner, settings.Lease);
 
     /// <summary>Claims and runs jobs until there is none left to claim.</summary>
     public async Task RunUntilIdleAsync(CancellationToken stopping)
@@ -49,7 +49,7 @@ public sealed class JobRunner(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = DateTime.UtcNow;
         var jobId = await connection.QuerySingleOrDefaultAsync<long?>(
-            database.Dialect.ClaimNextJob,
+            database.Provider.ClaimNextJob,
             new { Owner, Now = now, Until = now + settings.Lease }, transaction);
         await transaction.CommitAsync(cancellationToken);
         return jobId;
@@ -61,10 +61,18 @@ public sealed class JobRunner(
     /// </summary>
     public async Task ReleaseLeasesOfThisNodeAsync(CancellationToken cancellationToken = default)
     {
+        var prefix = settings.NodeId + "/";
         await using var connection = await database.OpenAsync(cancellationToken);
-        var released = await connection.ExecuteAsync(
-            "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE finished_at IS NULL AND substr(lease_owner, 1, length(@Prefix)) = @Prefix",
-            new { Prefix = settings.NodeId + "/" });
+        // Few jobs are unfinished at a time: pick this node's leases here, exactly (case and all), rather than with a LIKE pattern.
+        var leased = await connection.QueryAsync<(long Id, string Owner)>(
+            "SELECT id, lease_owner FROM jobs WHERE finished_at IS NULL AND lease_owner IS NOT NULL");
+        var released = 0;
+        foreach (var (id, owner) in leased.Where(job => job.Owner.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            released += await connection.ExecuteAsync(
+                "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner AND finished_at IS NULL",
+                new { id, owner });
+        }
         if (released > 0)
             logger.LogInformation("Resuming {Count} unfinished job(s) left by an earlier run of node {NodeId}", released, settings.NodeId);
     }
@@ -88,8 +96,8 @@ public sealed class JobRunner(
                 new { job.CollectionId });
 
             var done = job.JobType == JobTypes.Export
-                ? await exports.RunAsync(connection, job, collection, Owner, run.Token)
-                : await ImportAsync(connection, job, collection, run.Token);
+                ? await exports.RunAsync(connection, job, collection, Lease, run.Token)
+                : await imports.RunAsync(connection, job, collection, Lease, run.Token);
             if (!done) return;
             await FinishAsync(connection, jobId);
         }
@@ -100,11 +108,12 @@ public sealed class JobRunner(
             else
                 logger.LogInformation("Job {JobId} stopped; its running batch was rolled back", jobId);
         }
-        catch (ExportFailedException failed)
+        catch (Exception failed) when (failed is UnreadableFileException or ExportFailedException)
         {
-            logger.LogWarning(failed, "Job {JobId} failed: {Reason}", jobId, failed.Message);
+            // The job cannot do its work, for a reason written for the user (an unreadable file, an unwritable batch file).
+            logger.LogWarning("Job {JobId} failed: {Reason}", jobId, failed.Message);
             await FailAsync(jobId, failed.Message);
-            await exports.RemoveUncommittedFilesAsync(jobId);
+            if (jobType == JobTypes.Export) await exports.RemoveUncommittedFilesAsync(jobId);
         }
         catch (Exception ex)
         {
@@ -124,125 +133,6 @@ public sealed class JobRunner(
         (jobType == JobTypes.Export
             ? "their files can still be downloaded. Start the export again for a complete set of files."
             : "import the remaining rows again.");
-
-    /// <summary>An import: splits its file unless that is done, then applies the batches left. False when it could not go on (see the callees).</summary>
-    private async Task<bool> ImportAsync(DbConnection connection, JobRow job, CollectionRow collection, CancellationToken cancellationToken)
-    {
-        if (job.BatchCount is null)
-        {
-            logger.LogInformation("Job {JobId} started: splitting {FileName}", job.Id, job.FileName);
-            if (!await SplitAsync(connection, job, collection, cancellationToken)) return false;
-            job = await connection.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @Id", new { job.Id });
-        }
-
-        var remaining = (await connection.QueryAsync<BatchRow>(
-            $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @Id AND status IN (@Queued, @InProgress) ORDER BY batch_no",
-            new { job.Id, Queued = Status.Queued, InProgress = Status.InProgress })).AsList();
-        return await ApplyBatchesAsync(connection, job, collection, remaining, cancellationToken);
-    }
-
-    private async Task<Stream> OpenSourceAsync(JobRow job, CancellationToken cancellationToken)
-    {
-        var opened = job.SourceFileId is { } fileId ? await files.OpenReadAsync(fileId, cancellationToken) : null;
-        return opened?.Content ?? throw new FileNotFoundException("The uploaded file is missing from storage.");
-    }
-
-    /// <summary>Reads the whole file once, creating its batches. False when the file is unreadable (the job has FAILED).</summary>
-    private async Task<bool> SplitAsync(DbConnection connection, JobRow job, CollectionRow collection, CancellationToken cancellationToken)
-    {
-        SplitResult split;
-        try
-        {
-            await using var source = await OpenSourceAsync(job, cancellationToken);
-            var format = Enum.Parse<FileFormat>(job.FileFormat!);
-            split = await Task.Run(() => FileSplitter.Split(source, format, job.BatchSize, collection.KeyField, cancellationToken), cancellationToken);
-        }
-        catch (UnreadableFileException unreadable)
-        {
-            logger.LogWarning("Job {JobId} failed: {Reason}", job.Id, unreadable.Message);
-            await FailAsync(job.Id, unreadable.Message);
-            return false;
-        }
-
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var now = DateTime.UtcNow;
-        var claimed = await connection.ExecuteAsync("""
-            UPDATE jobs SET total_rows = @TotalRows, batch_count = @BatchCount, csv_header = @Header, lease_until = @Until
-             WHERE id = @Id AND lease_owner = @Owner AND finished_at IS NULL AND batch_count IS NULL
-            """,
-            new
-            {
-                split.TotalRows,
-                BatchCount = split.Batches.Count,
-                Header = split.CsvHeader is null ? null : System.Text.Json.JsonSerializer.Serialize(split.CsvHeader),
-                Until = now + settings.Lease,
-                job.Id,
-                Owner,
-            }, transaction);
-        if (claimed == 0) return false;
-        await connection.ExecuteAsync("""
-            INSERT INTO batches (job_id, batch_no, status, first_row, row_count, byte_offset, byte_length, first_line)
-            VALUES (@JobId, @BatchNo, @Status, @FirstRow, @RowCount, @ByteOffset, @ByteLength, @FirstLine)
-            """,
-            split.Batches.Select(b => new { JobId = job.Id, b.BatchNo, Status = Status.Queued, b.FirstRow, b.RowCount, b.ByteOffset, b.ByteLength, b.FirstLine }),
-            transaction);
-        await transaction.CommitAsync(cancellationToken);
-        logger.LogInformation("Job {JobId}: {TotalRows} rows in {BatchCount} batches", job.Id, split.TotalRows, split.Batches.Count);
-        return true;
-    }
-
-    /// <summary>
-    /// Applies batches in file order. One thread reads and validates the next batch while this one
-    /// writes the current one; at most two prepared batches wait, so memory stays flat. False when
-    /// a batch could not commit because the job was stopped or taken over.
-    /// </summary>
-    private async Task<bool> ApplyBatchesAsync(DbConnection connection, JobRow job, CollectionRow collection, List<BatchRow> batches, CancellationToken cancellationToken)
-    {
-        var header = job.CsvHeader is null ? null : System.Text.Json.JsonSerializer.Deserialize<string[]>(job.CsvHeader);
-        var format = Enum.Parse<FileFormat>(job.FileFormat!);
-        var builder = new RecordBuilder(collection.KeyField, collection.Schema, header);
-        var ready = Channel.CreateBounded<PreparedBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-
-        var reading = Task.Run(async () =>
-        {
-            try
-            {
-                await using var source = await OpenSourceAsync(job, stopReading.Token);
-                foreach (var batch in batches)
-                {
-                    var slice = new BatchSlice(batch.BatchNo, batch.FirstRow, batch.RowCount, batch.ByteOffset, batch.ByteLength, batch.FirstLine);
-                    var prepared = BatchApplier.Prepare(batch, SliceReader.Read(source, format, header, slice), builder, stopReading.Token);
-                    await ready.Writer.WriteAsync(prepared, stopReading.Token);
-                }
-                ready.Writer.Complete();
-            }
-            catch (Exception ex)
-            {
-                ready.Writer.Complete(ex);
-            }
-        }, CancellationToken.None);
-
-        try
-        {
-            await using var applier = new BatchApplier(connection, database.Dialect, collection, Owner, settings.Lease);
-            await foreach (var prepared in ready.Reader.ReadAllAsync(cancellationToken))
-            {
-                using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = prepared.Batch.BatchNo });
-                if (!await applier.ApplyAsync(prepared, cancellationToken))
-                {
-                    logger.LogWarning("Job {JobId} batch {BatchNo} not committed: the job was stopped or taken over", job.Id, prepared.Batch.BatchNo);
-                    return false;
-                }
-            }
-            return true;
-        }
-        finally
-        {
-            stopReading.Cancel();
-            await reading;
-        }
-    }
 
     /// <summary>Every batch has run: the job's status follows from its counters.</summary>
     private async Task FinishAsync(DbConnection connection, long jobId)

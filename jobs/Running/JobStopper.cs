@@ -15,7 +15,7 @@ public sealed class JobStopper(Database database, RunningJobs runningJobs, Expor
     public async Task<bool> StopAsync(long jobId, string stoppedBy, CancellationToken cancellationToken = default)
     {
         // A worker in this process rolls its batch back now instead of at its next lease check,
-        // which also frees SQLite's write lock for the statements below.
+        // which also frees the database's write lock for the statements below.
         runningJobs.Cancel(jobId);
 
         await using var connection = await database.OpenAsync(cancellationToken);

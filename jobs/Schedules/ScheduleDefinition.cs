@@ -233,6 +233,3 @@ public sealed class ScheduleDefinition
         return open >= 0 ? $"The export-name pattern \"{pattern}\" has a '{{' without its '}}' (at character {open + 1})." : null;
     }
 }
-
-/// <summary>The outcome of <see cref="ScheduleDefinition.Check"/>: a definition, or problems keyed by field.</summary>
-public sealed record ScheduleCheck(ScheduleDefinition? Definition, IReadOnlyDictionary<string, string> Problems);

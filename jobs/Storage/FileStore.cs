@@ -1,13 +1,9 @@
+using System.Data.Common;
 using Dapper;
 using JobTracker.Db;
 using Microsoft.Extensions.Options;
 
 namespace JobTracker.Jobs.Storage;
-
-public sealed record StoredFile(long Id, string FileName, long SizeBytes);
-
-/// <summary>Thrown when an upload is refused (empty, over the limit); the message is for the user.</summary>
-public sealed class UploadRejectedException(string message) : Exception(message);
 
 /// <summary>
 /// Uploaded files on disk, addressed by their stored_files id. Names on disk are generated;
@@ -42,9 +38,7 @@ public sealed class FileStore(Database database, IOptions<EngineOptions> options
                 throw new UploadRejectedException("The file is empty. Choose a CSV, JSON or JSON Lines file with at least one row.");
 
             await using var connection = await database.OpenAsync(cancellationToken);
-            var id = await connection.ExecuteScalarAsync<long>(
-                database.Dialect.InsertReturningId("stored_files", "file_name, storage_name, size_bytes, created_at", "@FileName, @StorageName, @Size, @Now"),
-                new { FileName = fileName, StorageName = storageName, Size = size, Now = DateTime.UtcNow });
+            var id = await AddRowAsync(connection, fileName, storageName, size, DateTime.UtcNow);
             return new StoredFile(id, fileName, size);
         }
         catch
@@ -53,6 +47,15 @@ public sealed class FileStore(Database database, IOptions<EngineOptions> options
             throw;
         }
     }
+
+    /// <summary>
+    /// The stored_files row of a file already in storage (<paramref name="storageName"/>, relative to the
+    /// storage folder), in the caller's transaction if any. Returns its id.
+    /// </summary>
+    public Task<long> AddRowAsync(DbConnection connection, string fileName, string storageName, long size, DateTime now, DbTransaction? transaction = null) =>
+        connection.ExecuteScalarAsync<long>(
+            database.Provider.InsertReturningId("stored_files", "file_name, storage_name, size_bytes, created_at", "@fileName, @storageName, @size, @now"),
+            new { fileName, storageName, size, now }, transaction);
 
     /// <summary>Opens a stored file for reading, or null when there is no such file.</summary>
     public async Task<(Stream Content, StoredFile File)?> OpenReadAsync(long fileId, CancellationToken cancellationToken = default)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Db.Sqlite;
 using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Running;
 using JobTracker.Jobs.Storage;
@@ -56,7 +57,7 @@ internal static class ExportBench
         if (!File.Exists(databaseFile)) return null;
         try
         {
-            var database = new Database($"Data Source={databaseFile}");
+            var database = Database.Create(SqliteProvider.ProviderName, $"Data Source={databaseFile}", Environment.CurrentDirectory);
             database.Migrate(); // an import.db from before exports existed gets the export columns
             await using var connection = await database.OpenAsync();
             var found = await connection.QuerySingleOrDefaultAsync<(long Id, long Records)?>(
@@ -74,7 +75,7 @@ internal static class ExportBench
     private static async Task<(TimeSpan Elapsed, string Status, long Written, int Files, long Bytes, long PeakMb)> ExportAsync(string databaseFile, long collectionId)
     {
         var storage = Path.Combine(Path.GetDirectoryName(databaseFile)!, "files");
-        var database = new Database($"Data Source={databaseFile}");
+        var database = Database.Create(SqliteProvider.ProviderName, $"Data Source={databaseFile}", Environment.CurrentDirectory);
         await using var services = ImportBench.Engine(database, storage);
 
         GC.Collect();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Db.Sqlite;
 using JobTracker.Jobs;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Imports;
@@ -93,7 +94,7 @@ internal static class ImportBench
         var storage = Path.Combine(Path.GetDirectoryName(databaseFile)!, "files");
         if (Directory.Exists(storage)) Directory.Delete(storage, recursive: true);
 
-        var database = new Database($"Data Source={databaseFile}");
+        var database = Database.Create(SqliteProvider.ProviderName, $"Data Source={databaseFile}", Environment.CurrentDirectory);
         database.Migrate();
         await using var services = ImportBench.Engine(database, storage);
 

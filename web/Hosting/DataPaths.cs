@@ -1,6 +1,5 @@
 using JobTracker.Db;
 using JobTracker.Jobs;
-using Microsoft.Data.Sqlite;
 
 namespace JobTracker.Web.Hosting;
 
@@ -15,11 +14,11 @@ public static class DataPaths
     {
         builder.Services.AddSingleton(services =>
         {
-            var configured = services.GetRequiredService<IConfiguration>().GetConnectionString("JobTracker") ?? "Data Source=data/jobtracker.db";
-            var connection = new SqliteConnectionStringBuilder(configured);
-            if (!IsInMemory(connection.DataSource))
-                connection.DataSource = Path.GetFullPath(connection.DataSource, builder.Environment.ContentRootPath);
-            return new Database(connection.ToString());
+            var configuration = services.GetRequiredService<IConfiguration>();
+            return Database.Create(
+                configuration["JobTracker:Database:Provider"],
+                configuration.GetConnectionString("JobTracker"),
+                builder.Environment.ContentRootPath);
         });
         return builder;
     }
@@ -36,9 +35,6 @@ public static class DataPaths
     {
         var database = app.Services.GetRequiredService<Database>();
         database.Migrate();
-        app.Logger.LogInformation("Database {DataSource} is up to date", database.DataSource);
+        app.Logger.LogInformation("Database {Provider} {Database} is up to date", database.Provider.Name, database.Description);
     }
-
-    private static bool IsInMemory(string dataSource) =>
-        dataSource.Length == 0 || dataSource.Equals(":memory:", StringComparison.OrdinalIgnoreCase);
 }

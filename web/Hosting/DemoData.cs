@@ -30,7 +30,7 @@ public static class DemoData
         if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM workspaces", transaction: transaction) > 0) return;
 
         var now = DateTime.UtcNow;
-        var insertWorkspace = database.Dialect.InsertReturningId("workspaces", "name, created_at", "@Name, @Now");
+        var insertWorkspace = database.Provider.InsertReturningId("workspaces", "name, created_at", "@Name, @Now");
         var acme = await connection.ExecuteScalarAsync<long>(insertWorkspace, new { Name = "Acme Retail", Now = now }, transaction);
         await connection.ExecuteScalarAsync<long>(insertWorkspace, new { Name = "Empty Workspace", Now = now }, transaction);
         await connection.ExecuteAsync("""

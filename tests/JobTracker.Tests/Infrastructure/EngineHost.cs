@@ -1,6 +1,7 @@
 using System.Text;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Db.Sqlite;
 using JobTracker.Jobs;
 using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Files;
@@ -33,7 +34,7 @@ public sealed class EngineHost : IDisposable
             ["JobTracker:NodeId"] = "test",
             ["JobTracker:Lease"] = (lease ?? TimeSpan.FromSeconds(30)).ToString(),
         }).Build();
-        Database = new Database(Folder.ConnectionString);
+        Database = Database.Create(SqliteProvider.ProviderName, Folder.ConnectionString, Folder.Path);
         Database.Migrate();
         services = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))

@@ -97,7 +97,7 @@ public sealed class EditModel(Database database) : PageModel
         if (id is null)
         {
             id = await connection.ExecuteScalarAsync<long>(
-                database.Dialect.InsertReturningId("collections", "workspace_id, name, key_field, schema_json, created_at", "@WorkspaceId, @name, @keyField, @schemaJson, @Now"),
+                database.Provider.InsertReturningId("collections", "workspace_id, name, key_field, schema_json, created_at", "@WorkspaceId, @name, @keyField, @schemaJson, @Now"),
                 new { WorkspaceId, name, keyField, schemaJson, Now = DateTime.UtcNow });
         }
         else

@@ -62,7 +62,7 @@ public sealed class JobsModel(Database database) : PageModel
                    started_at AS StartedAt, finished_at AS FinishedAt,
                    total_rows AS TotalRows, succeeded_rows AS SucceededRows
               FROM jobs
-             WHERE id IN (SELECT id FROM jobs WHERE collection_id = @id ORDER BY id DESC {database.Dialect.Paging})
+             WHERE id IN (SELECT id FROM jobs WHERE collection_id = @id ORDER BY id DESC {database.Provider.Paging})
              ORDER BY id DESC
             """, new { id, Skip = (PageNumber - 1) * PageSize, Take = PageSize + 1 })).AsList();
         HasNextPage = jobs.Count > PageSize;

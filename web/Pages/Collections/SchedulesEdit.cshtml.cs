@@ -143,7 +143,7 @@ public sealed class SchedulesEditModel(Database database, ScheduleFirer firer, I
             if (scheduleId is null)
             {
                 scheduleId = await connection.ExecuteScalarAsync<long>(
-                    database.Dialect.InsertReturningId(
+                    database.Provider.InsertReturningId(
                         "export_schedules",
                         "collection_id, name, cron, time_zone, name_pattern, records_per_file, enabled, next_fire_at, created_by, created_at",
                         "@id, @name, @cron, @timeZone, @namePattern, @recordsPerFile, @enabled, @nextFireAt, @createdBy, @now"),

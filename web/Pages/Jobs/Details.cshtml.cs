@@ -176,7 +176,7 @@ public sealed class DetailsModel(Database database) : PageModel
                      file_id AS FileId
                 FROM batches
                WHERE job_id = @id
-               ORDER BY batch_no {database.Dialect.Paging}
+               ORDER BY batch_no {database.Provider.Paging}
               """
             : $"""
               SELECT batch_no AS BatchNo, status AS Status, status_reason AS StatusReason, row_count AS RowCount,
@@ -184,7 +184,7 @@ public sealed class DetailsModel(Database database) : PageModel
                      file_id AS FileId
                 FROM batches
                WHERE job_id = @id AND status = @Status
-               ORDER BY batch_no {database.Dialect.Paging}
+               ORDER BY batch_no {database.Provider.Paging}
               """, paging)).AsList();
 
         Response.VaryByHtmx();

@@ -56,7 +56,7 @@ public sealed class EditModel(Database database) : PageModel
         if (id is null)
         {
             id = await connection.ExecuteScalarAsync<long>(
-                database.Dialect.InsertReturningId("workspaces", "name, created_at", "@name, @Now"), new { name, Now = DateTime.UtcNow });
+                database.Provider.InsertReturningId("workspaces", "name, created_at", "@name, @Now"), new { name, Now = DateTime.UtcNow });
         }
         else
         {

@@ -1,0 +1,84 @@
+using System.Data.Common;
+using DbUp.Builder;
+
+namespace JobTracker.Db;
+
+/// <summary>
+/// One kind of database: it opens connections with the right settings, names the DbUp target that
+/// applies its migrations (Migrations/{Name}/), recognises its unique-key violations, and holds every
+/// SQL statement or fragment that is not portable. Everything else is plain SQL that runs unchanged
+/// on every provider. Chosen by JobTracker:Database:Provider (see <see cref="Named"/>).
+/// </summary>
+public abstract class DatabaseProvider
+{
+    /// <summary>The provider's name in configuration, and its folder under Migrations/.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Used when ConnectionStrings:JobTracker is not set.</summary>
+    public abstract string DefaultConnectionString { get; }
+
+    /// <summary>
+    /// The provider for a JobTracker:Database:Provider value (case-insensitive; empty means Sqlite).
+    /// Throws with a message that names the supported values.
+    /// </summary>
+    public static DatabaseProvider Named(string? name) => name?.Trim() switch
+    {
+        null or "" => new Sqlite.SqliteProvider(),
+        var n when n.Equals(Sqlite.SqliteProvider.ProviderName, StringComparison.OrdinalIgnoreCase) => new Sqlite.SqliteProvider(),
+        var n => throw new InvalidOperationException(
+            $"JobTracker:Database:Provider is '{n}', which this version does not support. Supported: {Sqlite.SqliteProvider.ProviderName}."),
+    };
+
+    /// <summary>The connection string as this process uses it: relative file paths resolved against <paramref name="baseDirectory"/>, defaults filled in.</summary>
+    public abstract string PrepareConnectionString(string connectionString, string baseDirectory);
+
+    /// <summary>Where the database is, for logs (never the password).</summary>
+    public abstract string Describe(string connectionString);
+
+    public abstract DbConnection CreateConnection(string connectionString);
+
+    /// <summary>Per-connection settings, run on every open.</summary>
+    public abstract void OnOpen(DbConnection connection);
+
+    /// <summary>Makes the database reachable and sets database-wide settings, once before migrations.</summary>
+    public abstract void PrepareDatabase(Database database);
+
+    /// <summary>The DbUp target that applies this provider's migrations.</summary>
+    public abstract UpgradeEngineBuilder MigrationTarget(string connectionString);
+
+    /// <summary>Whether the exception is this database's unique-key (or primary-key) violation.</summary>
+    public abstract bool IsUniqueViolation(Exception exception);
+
+    /// <summary>Appended after an ORDER BY: skips @Skip rows and takes @Take.</summary>
+    public abstract string Paging { get; }
+
+    /// <summary>An INSERT that returns the new row's integer id as a scalar.</summary>
+    public abstract string InsertReturningId(string table, string columns, string values);
+
+    /// <summary>
+    /// Takes the lease on the oldest unfinished job that heads its collection's queue and is not
+    /// leased by a live worker, starting it if it was QUEUED. Parameters: @Owner, @Now, @Until.
+    /// Returns the job id, or nothing when there is no work.
+    /// </summary>
+    public abstract string ClaimNextJob { get; }
+
+    /// <summary>
+    /// Inserts an export job and returns its id, or nothing when a job for the same schedule fire
+    /// (@scheduleId, @scheduledFor) exists already. Parameters: @collectionId, @exportName, @Queued,
+    /// @note, @initiatedBy, @recordsPerFile, @now, @scheduleId, @scheduledFor.
+    /// </summary>
+    public abstract string InsertExportJob { get; }
+
+    /// <summary>
+    /// Writes a collection's records inside the connection's current transaction: the import's hot
+    /// loop, so each statement is prepared once for the whole job.
+    /// </summary>
+    public abstract RecordWriter CreateRecordWriter(DbConnection connection, long collectionId);
+
+    /// <summary>
+    /// Streams the records of a collection whose keys lie in [firstKey, lastKey], in key order, handing
+    /// each one's key and stored JSON to <paramref name="visit"/> as UTF-8 that is valid only during the
+    /// call (nothing is copied: the export's hot loop). Returns how many records were read.
+    /// </summary>
+    public abstract int ReadRecords(DbConnection connection, long collectionId, string firstKey, string lastKey, RecordVisitor visit);
+}

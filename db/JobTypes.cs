@@ -1,0 +1,7 @@
+namespace JobTracker.Db;
+
+public static class JobTypes
+{
+    public const string Import = "Import";
+    public const string Export = "Export";
+}

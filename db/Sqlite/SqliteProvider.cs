@@ -1,0 +1,147 @@
+using System.Data.Common;
+using DbUp;
+using DbUp.Builder;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace JobTracker.Db.Sqlite;
+
+/// <summary>
+/// The embedded default: one SQLite file in WAL mode, opened through Microsoft.Data.Sqlite. The
+/// import's and the export's hot loops go straight through SQLitePCL (see <see cref="SqliteRecordWriter"/>
+/// and <see cref="ReadRecords"/>).
+/// </summary>
+public sealed class SqliteProvider : DatabaseProvider
+{
+    public const string ProviderName = "Sqlite";
+
+    public override string Name => ProviderName;
+
+    public override string DefaultConnectionString => "Data Source=data/jobtracker.db";
+
+    /// <summary>The file's path resolved against <paramref name="baseDirectory"/>; a busy timeout of at least 30 s.</summary>
+    public override string PrepareConnectionString(string connectionString, string baseDirectory)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (!IsInMemory(builder.DataSource))
+            builder.DataSource = Path.GetFullPath(builder.DataSource, baseDirectory);
+        if (builder.DefaultTimeout < 30) builder.DefaultTimeout = 30;
+        return builder.ToString();
+    }
+
+    public override string Describe(string connectionString) => new SqliteConnectionStringBuilder(connectionString).DataSource;
+
+    public override DbConnection CreateConnection(string connectionString) => new SqliteConnection(connectionString);
+
+    public override string Paging => "LIMIT @Take OFFSET @Skip";
+
+    public override string InsertReturningId(string table, string columns, string values) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id";
+
+    public override string ClaimNextJob => """
+        UPDATE jobs
+           SET lease_owner = @Owner,
+               lease_until = @Until,
+               status      = CASE WHEN status = 'QUEUED' THEN 'IN PROGRESS' ELSE status END,
+               started_at  = COALESCE(started_at, @Now)
+         WHERE id = (SELECT j.id
+                       FROM jobs j
+                      WHERE j.finished_at IS NULL
+                        AND (j.lease_owner IS NULL OR j.lease_until < @Now)
+                        AND NOT EXISTS (SELECT 1 FROM jobs e
+                                         WHERE e.collection_id = j.collection_id
+                                           AND e.finished_at IS NULL
+                                           AND e.id < j.id)
+                      ORDER BY j.id
+                      LIMIT 1)
+           AND (lease_owner IS NULL OR lease_until < @Now)
+        RETURNING id
+        """;
+
+    public override RecordWriter CreateRecordWriter(DbConnection connection, long collectionId) =>
+        new SqliteRecordWriter(((SqliteConnection)connection).Handle ?? throw new InvalidOperationException("The connection is not open."), collectionId);
+
+    public override string InsertExportJob => """
+        INSERT INTO jobs (collection_id, job_type, file_name, export_name, status, note, initiated_by,
+                          batch_size, created_at, schedule_id, scheduled_for)
+        VALUES (@collectionId, 'Export', @exportName, @exportName, @Queued, @note, @initiatedBy,
+                @recordsPerFile, @now, @scheduleId, @scheduledFor)
+        ON CONFLICT DO NOTHING
+        RETURNING id
+        """;
+
+    /// <remarks>
+    /// Straight through SQLitePCL, under Microsoft.Data.Sqlite: each key and JSON is read in place as
+    /// the UTF-8 SQLite stores, instead of being decoded to a string per record and encoded back.
+    /// </remarks>
+    public override int ReadRecords(DbConnection connection, long collectionId, string firstKey, string lastKey, RecordVisitor visit)
+    {
+        var db = ((SqliteConnection)connection).Handle ?? throw new InvalidOperationException("The connection is not open.");
+        var rc = raw.sqlite3_prepare_v2(db, """
+            SELECT record_key, data FROM records
+             WHERE collection_id = ?1 AND record_key >= ?2 AND record_key <= ?3
+             ORDER BY record_key
+            """, out var statement);
+        SqliteException.ThrowExceptionForRC(rc, db);
+        using (statement)
+        {
+            raw.sqlite3_bind_int64(statement, 1, collectionId);
+            raw.sqlite3_bind_text(statement, 2, firstKey);
+            raw.sqlite3_bind_text(statement, 3, lastKey);
+            var count = 0;
+            var busySince = (DateTime?)null;
+            while (true)
+            {
+                rc = raw.sqlite3_step(statement);
+                if (rc == raw.SQLITE_ROW)
+                {
+                    visit(raw.sqlite3_column_blob(statement, 0), raw.sqlite3_column_blob(statement, 1));
+                    count++;
+                }
+                else if (rc == raw.SQLITE_DONE)
+                {
+                    return count;
+                }
+                else if (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && (busySince ??= DateTime.UtcNow) > DateTime.UtcNow.AddSeconds(-30))
+                {
+                    // As Microsoft.Data.Sqlite does for its own commands: wait a little and step again.
+                    Thread.Sleep(10);
+                }
+                else
+                {
+                    SqliteException.ThrowExceptionForRC(rc, db);
+                    return count;
+                }
+            }
+        }
+    }
+
+    /// <remarks>SQLITE_CONSTRAINT (19): the extended codes for UNIQUE (2067) and PRIMARY KEY (1555) share it.</remarks>
+    public override bool IsUniqueViolation(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: raw.SQLITE_CONSTRAINT, SqliteExtendedErrorCode: raw.SQLITE_CONSTRAINT_UNIQUE or raw.SQLITE_CONSTRAINT_PRIMARYKEY };
+
+    public override void OnOpen(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8192;";
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Creates the file's folder, then sets what only an empty file can take (page size) and WAL.</summary>
+    public override void PrepareDatabase(Database database)
+    {
+        var file = new SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
+        if (!IsInMemory(file) && Path.GetDirectoryName(Path.GetFullPath(file)) is { Length: > 0 } folder)
+            Directory.CreateDirectory(folder);
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL;";
+        command.ExecuteNonQuery();
+    }
+
+    public override UpgradeEngineBuilder MigrationTarget(string connectionString) =>
+        DeployChanges.To.SqliteDatabase(connectionString);
+
+    private static bool IsInMemory(string dataSource) =>
+        dataSource.Length == 0 || dataSource.Equals(":memory:", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,135 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Threading.Channels;
+using Dapper;
+using JobTracker.Db;
+using JobTracker.Jobs.Files;
+using JobTracker.Jobs.Running;
+using JobTracker.Jobs.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace JobTracker.Jobs.Imports;
+
+/// <summary>
+/// The import side of <see cref="JobRunner"/>, which claims, leases, heartbeats, stops, fails and
+/// finishes import jobs exactly as it does exports. At start (under the lease) the import reads its
+/// stored file once and records each batch's byte range (<see cref="FileSplitter"/>); an unreadable
+/// file throws <see cref="UnreadableFileException"/>, which fails the job with the reason. Then it
+/// applies the batches left in file order, each in one transaction (<see cref="BatchApplier"/>).
+/// </summary>
+public sealed class ImportWork(Database database, FileStore files, ILogger<ImportWork> logger)
+{
+    /// <summary>
+    /// Runs a claimed import job: splits its file if that is not done yet, then applies the batches
+    /// left. False when it could not go on because the job was stopped or taken over.
+    /// </summary>
+    internal async Task<bool> RunAsync(DbConnection connection, JobRow job, CollectionRow collection, JobLease lease, CancellationToken cancellationToken)
+    {
+        if (job.BatchCount is null)
+        {
+            logger.LogInformation("Job {JobId} started: splitting {FileName}", job.Id, job.FileName);
+            if (!await SplitAsync(connection, job, collection, lease, cancellationToken)) return false;
+            job = await connection.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @Id", new { job.Id });
+        }
+
+        var remaining = await LeasedBatches.RemainingAsync(connection, job.Id);
+        return await ApplyBatchesAsync(connection, job, collection, remaining, lease, cancellationToken);
+    }
+
+    private async Task<Stream> OpenSourceAsync(JobRow job, CancellationToken cancellationToken)
+    {
+        var opened = job.SourceFileId is { } fileId ? await files.OpenReadAsync(fileId, cancellationToken) : null;
+        return opened?.Content ?? throw new FileNotFoundException("The uploaded file is missing from storage.");
+    }
+
+    /// <summary>Reads the whole file once, creating its batches. False when the job was stopped or taken over meanwhile.</summary>
+    /// <exception cref="UnreadableFileException">The file cannot be imported; the message says why and where.</exception>
+    private async Task<bool> SplitAsync(DbConnection connection, JobRow job, CollectionRow collection, JobLease lease, CancellationToken cancellationToken)
+    {
+        SplitResult split;
+        await using (var source = await OpenSourceAsync(job, cancellationToken))
+        {
+            var format = Enum.Parse<FileFormat>(job.FileFormat!);
+            split = await Task.Run(() => FileSplitter.Split(source, format, job.BatchSize, collection.KeyField, cancellationToken), cancellationToken);
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var claimed = await connection.ExecuteAsync("""
+            UPDATE jobs SET total_rows = @TotalRows, batch_count = @BatchCount, csv_header = @Header, lease_until = @Until
+             WHERE id = @Id AND lease_owner = @Owner AND finished_at IS NULL AND batch_count IS NULL
+            """,
+            new
+            {
+                split.TotalRows,
+                BatchCount = split.Batches.Count,
+                Header = split.CsvHeader is null ? null : JsonSerializer.Serialize(split.CsvHeader),
+                Until = lease.Until(DateTime.UtcNow),
+                job.Id,
+                lease.Owner,
+            }, transaction);
+        if (claimed == 0) return false;
+        await connection.ExecuteAsync("""
+            INSERT INTO batches (job_id, batch_no, status, first_row, row_count, byte_offset, byte_length, first_line)
+            VALUES (@JobId, @BatchNo, @Status, @FirstRow, @RowCount, @ByteOffset, @ByteLength, @FirstLine)
+            """,
+            split.Batches.Select(b => new { JobId = job.Id, b.BatchNo, Status = Status.Queued, b.FirstRow, b.RowCount, b.ByteOffset, b.ByteLength, b.FirstLine }),
+            transaction);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Job {JobId}: {TotalRows} rows in {BatchCount} batches", job.Id, split.TotalRows, split.Batches.Count);
+        return true;
+    }
+
+    /// <summary>
+    /// Applies batches in file order. One thread reads and validates the next batch while this one
+    /// writes the current one; at most two prepared batches wait, so memory stays flat. False when
+    /// a batch could not commit because the job was stopped or taken over.
+    /// </summary>
+    private async Task<bool> ApplyBatchesAsync(
+        DbConnection connection, JobRow job, CollectionRow collection, List<BatchRow> batches, JobLease lease, CancellationToken cancellationToken)
+    {
+        var header = job.CsvHeader is null ? null : JsonSerializer.Deserialize<string[]>(job.CsvHeader);
+        var format = Enum.Parse<FileFormat>(job.FileFormat!);
+        var builder = new RecordBuilder(collection.KeyField, collection.Schema, header);
+        var ready = Channel.CreateBounded<PreparedBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        var reading = Task.Run(async () =>
+        {
+            try
+            {
+                await using var source = await OpenSourceAsync(job, stopReading.Token);
+                foreach (var batch in batches)
+                {
+                    var slice = new BatchSlice(batch.BatchNo, batch.FirstRow, batch.RowCount, batch.ByteOffset, batch.ByteLength, batch.FirstLine);
+                    var prepared = BatchApplier.Prepare(batch, SliceReader.Read(source, format, header, slice), builder, stopReading.Token);
+                    await ready.Writer.WriteAsync(prepared, stopReading.Token);
+                }
+                ready.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                ready.Writer.Complete(ex);
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            await using var applier = new BatchApplier(connection, database.Provider, collection, lease);
+            await foreach (var prepared in ready.Reader.ReadAllAsync(cancellationToken))
+            {
+                using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = prepared.Batch.BatchNo });
+                if (!await applier.ApplyAsync(prepared, cancellationToken))
+                {
+                    logger.LogWarning("Job {JobId} batch {BatchNo} not committed: the job was stopped or taken over", job.Id, prepared.Batch.BatchNo);
+                    return false;
+                }
+            }
+            return true;
+        }
+        finally
+        {
+            stopReading.Cancel();
+            await reading;
+        }
+    }
+}

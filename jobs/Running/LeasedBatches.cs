@@ -1,0 +1,69 @@
+using System.Data.Common;
+using Dapper;
+using JobTracker.Db;
+
+namespace JobTracker.Jobs.Running;
+
+/// <summary>
+/// The batch commit that imports and exports share. A batch is one transaction: the work's own writes
+/// (records and audit lines, or the batch file's row), then <see cref="FinishAsync"/> - the batch's
+/// status and counters, the job's counters and lease - then <see cref="CommitAsync"/>. It commits only
+/// while this worker holds the job's lease and the batch is unfinished, so a batch commits exactly
+/// once, even when a crashed process's job is taken over by another.
+/// </summary>
+internal static class LeasedBatches
+{
+    /// <summary>The job's batches not yet run, in order.</summary>
+    public static async Task<List<BatchRow>> RemainingAsync(DbConnection connection, long jobId) =>
+        (await connection.QueryAsync<BatchRow>(
+            $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId AND status IN (@Queued, @InProgress) ORDER BY batch_no",
+            new { jobId, Queued = Status.Queued, InProgress = Status.InProgress })).AsList();
+
+    /// <summary>
+    /// Records the batch's outcome and adds its rows to the job's counters, renewing the lease. False
+    /// when the job was stopped or taken over, or the batch was committed before: the transaction is
+    /// then rolled back, and nothing of the batch may commit.
+    /// </summary>
+    public static async Task<bool> FinishAsync(
+        DbConnection connection, DbTransaction transaction, BatchRow batch, BatchOutcome outcome, JobLease lease, DateTime now)
+    {
+        var batchWritten = await connection.ExecuteAsync("""
+            UPDATE batches
+               SET status = @Status, status_reason = @Reason, started_at = @StartedAt, finished_at = @now,
+                   succeeded_rows = @SucceededRows, failed_rows = @FailedRows, file_id = @FileId
+             WHERE job_id = @JobId AND batch_no = @BatchNo AND status IN (@Queued, @InProgress)
+            """,
+            new
+            {
+                outcome.Status,
+                outcome.Reason,
+                outcome.StartedAt,
+                now,
+                outcome.SucceededRows,
+                outcome.FailedRows,
+                outcome.FileId,
+                batch.JobId,
+                batch.BatchNo,
+                Queued = Status.Queued,
+                InProgress = Status.InProgress,
+            }, transaction);
+        var jobWritten = await connection.ExecuteAsync("""
+            UPDATE jobs
+               SET succeeded_rows = succeeded_rows + @SucceededRows, failed_rows = failed_rows + @FailedRows, lease_until = @until
+             WHERE id = @JobId AND lease_owner = @Owner AND finished_at IS NULL
+            """,
+            new { outcome.SucceededRows, outcome.FailedRows, until = lease.Until(now), batch.JobId, lease.Owner }, transaction);
+        if (batchWritten == 1 && jobWritten == 1) return true;
+        await transaction.RollbackAsync(CancellationToken.None);
+        return false;
+    }
+
+    /// <summary>Commits the batch; the next batch shows IN PROGRESS from the same moment.</summary>
+    public static async Task CommitAsync(DbConnection connection, DbTransaction transaction, BatchRow batch, DateTime now)
+    {
+        await connection.ExecuteAsync(
+            "UPDATE batches SET status = @InProgress, started_at = @now WHERE job_id = @JobId AND batch_no = @Next AND status = @Queued",
+            new { InProgress = Status.InProgress, now, batch.JobId, Next = batch.BatchNo + 1, Queued = Status.Queued }, transaction);
+        await transaction.CommitAsync(CancellationToken.None);
+    }
+}
