@@ -347,4 +347,27 @@ public sealed class JobRunnerTests : IDisposable
             await Task.Delay(10);
         }
     }
+
+    [Fact]
+    public async Task A_restarted_node_takes_back_only_its_own_leases_matched_exactly()
+    {
+        // The engine's node id is "test": its leases are "test/<process>".
+        var collection = engine.CreateCollection(schema: CustomerSchema);
+        var leases = new[] { "test/earlier-run", "tester/other-node", "TEST/other-node", "test_/other-node" };
+        var jobs = new List<long>();
+        foreach (var _ in leases) jobs.Add(await engine.SubmitAsync(collection, "customers.csv", CustomersCsv(1)));
+        using (var connection = engine.Database.Open())
+        {
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                connection.Execute("UPDATE jobs SET status = @InProgress, lease_owner = @owner, lease_until = @until WHERE id = @id",
+                    new { InProgress = Status.InProgress, owner = leases[i], until = DateTime.UtcNow.AddHours(1), id = jobs[i] });
+            }
+        }
+
+        await engine.Runner.ReleaseLeasesOfThisNodeAsync();
+
+        Assert.Equal([null, "tester/other-node", "TEST/other-node", "test_/other-node"], jobs.Select(id => engine.Job(id).LeaseOwner));
+        Assert.Null(engine.Job(jobs[0]).LeaseUntil);
+    }
 }

@@ -1,0 +1,85 @@
+using Dapper;
+using JobTracker.Db;
+using JobTracker.Db.Sqlite;
+using JobTracker.Tests.Infrastructure;
+using Xunit;
+
+namespace JobTracker.Tests.Db;
+
+/// <summary>The provider chosen from configuration, on a real SQLite file.</summary>
+public sealed class DatabaseTests : IDisposable
+{
+    private readonly TestFolder folder = new();
+
+    public void Dispose() => folder.Dispose();
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("Sqlite")]
+    [InlineData("sqlite")]
+    public void Sqlite_is_the_default_provider_and_its_name_is_not_case_sensitive(string? name)
+    {
+        var database = Database.Create(name, null, folder.Path);
+
+        Assert.IsType<SqliteProvider>(database.Provider);
+        // The default file, resolved against the base directory rather than the current one.
+        Assert.Equal(Path.Combine(folder.Path, "data", "jobtracker.db"), database.Description);
+    }
+
+    [Fact]
+    public void An_unsupported_provider_is_refused_with_the_setting_and_the_supported_names()
+    {
+        var refused = Assert.Throws<InvalidOperationException>(() => Database.Create("Oracle", null, folder.Path));
+
+        Assert.Equal("JobTracker:Database:Provider is 'Oracle', which this version does not support. Supported: Sqlite.", refused.Message);
+    }
+
+    [Fact]
+    public void A_relative_file_resolves_against_the_base_directory_and_migrating_creates_its_folder()
+    {
+        var database = Database.Create("Sqlite", "Data Source=nested/deeper/jobs.db", folder.Path);
+
+        database.Migrate();
+
+        Assert.True(File.Exists(folder.File("nested/deeper/jobs.db")));
+        using var connection = database.Open();
+        Assert.Equal("wal", connection.ExecuteScalar<string>("PRAGMA journal_mode"));
+        Assert.Equal(16384, connection.ExecuteScalar<long>("PRAGMA page_size"));
+    }
+
+    [Fact]
+    public void Migrations_are_journaled_under_the_names_databases_created_before_the_provider_folders_recorded()
+    {
+        var database = Database.Create("Sqlite", folder.ConnectionString, folder.Path);
+        database.Migrate();
+
+        using var connection = database.Open();
+        var journaled = connection.Query<string>("SELECT ScriptName FROM SchemaVersions ORDER BY ScriptName").ToList();
+        Assert.Equal(["JobTracker.Db.Migrations.0001_initial.sql", "JobTracker.Db.Migrations.0002_exports_and_schedules.sql"], journaled);
+
+        // Applying them again (the next start) finds nothing to do.
+        database.Migrate();
+        Assert.Equal(2, connection.ExecuteScalar<long>("SELECT COUNT(*) FROM SchemaVersions"));
+    }
+
+    [Fact]
+    public void A_unique_key_violation_is_recognised_and_a_foreign_key_violation_is_not()
+    {
+        var database = Database.Create("Sqlite", folder.ConnectionString, folder.Path);
+        database.Migrate();
+        using var connection = database.Open();
+        var workspaceId = connection.ExecuteScalar<long>("INSERT INTO workspaces (name, created_at) VALUES ('W', @now) RETURNING id", new { now = DateTime.UtcNow });
+        const string insertCollection = "INSERT INTO collections (workspace_id, name, schema_json, created_at) VALUES (@workspaceId, 'C', '[]', @now)";
+        connection.Execute(insertCollection, new { workspaceId, now = DateTime.UtcNow });
+
+        var duplicate = Record.Exception(() => connection.Execute(insertCollection, new { workspaceId, now = DateTime.UtcNow }));
+        var orphan = Record.Exception(() => connection.Execute(insertCollection, new { workspaceId = workspaceId + 1, now = DateTime.UtcNow }));
+
+        Assert.NotNull(duplicate);
+        Assert.True(database.Provider.IsUniqueViolation(duplicate));
+        Assert.NotNull(orphan);
+        Assert.False(database.Provider.IsUniqueViolation(orphan));
+        Assert.False(database.Provider.IsUniqueViolation(new InvalidOperationException()));
+    }
+}
