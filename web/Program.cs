@@ -5,7 +5,7 @@ using Serilog;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddJobTrackerLogging();                                 // Serilog: console + data/logs/, from configuration
-builder.AddJobTrackerDatabase();                                // the configured provider (SQLite under data/ by default)
+builder.AddJobTrackerDatabase();                                // the configured provider and connection string, one Database singleton
 builder.AddJobTrackerEngine();                                  // file store, import, stop, audit log, Quartz workers
 builder.AddJobTrackerDataPaths();                               // relative data paths resolve against the content root
 builder.AddJobTrackerSignIn();                                  // cookie sign-in, roles, policies
