@@ -144,7 +144,7 @@ public static class SignInSetup
     /// </summary>
     private static Task RedirectAsync(RedirectContext<CookieAuthenticationOptions> context, int statusCode)
     {
-        if (context.Request.Headers.ContainsKey("HX-Request"))
+        if (context.Request.IsHtmx())
         {
             var location = context.RedirectUri;
             if (statusCode == StatusCodes.Status401Unauthorized && context.Request.Headers["HX-Current-URL"].FirstOrDefault() is { } current
@@ -155,7 +155,7 @@ public static class SignInSetup
                 location = context.Options.LoginPath + location;
             }
             context.Response.StatusCode = statusCode;
-            context.Response.Headers["HX-Redirect"] = location;
+            context.Response.HxRedirect(location);
             return Task.CompletedTask;
         }
         context.Response.Redirect(context.RedirectUri);

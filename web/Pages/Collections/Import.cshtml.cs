@@ -89,10 +89,7 @@ public sealed class ImportModel(
                 logger.LogInformation("{UserName} submitted import job {JobId} of {FileName} ({SizeBytes} bytes) into collection {CollectionId}",
                     initiatedBy, jobId, fileName, stored.SizeBytes, id);
 
-                var jobTracker = Url.Page("/Collections/Jobs", new { id })!;
-                if (!Request.Headers.ContainsKey("HX-Request")) return Redirect(jobTracker);
-                Response.Headers["HX-Redirect"] = jobTracker;
-                return new OkResult();
+                return this.RedirectOrHxRedirect(Url.Page("/Collections/Jobs", new { id })!);
             }
             return Refuse("Choose a file to import.");
         }
@@ -143,7 +140,7 @@ public sealed class ImportModel(
     private IActionResult Refuse(string message)
     {
         Error = message;
-        return Request.WantsPartial() ? Partial("_ImportForm", this) : Page();
+        return this.PageOrPartial("_ImportForm");
     }
 
     private async Task<bool> LoadAsync(long id)
