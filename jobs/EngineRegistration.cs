@@ -1,3 +1,4 @@
+using JobTracker.Jobs.Catalog;
 using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Running;
@@ -13,7 +14,8 @@ namespace JobTracker.Jobs;
 public static class EngineRegistration
 {
     /// <summary>
-    /// The engine: file storage, job submission and stop, the audit log, and (unless
+    /// The engine: the services every state change goes through (workspaces, collections,
+    /// file storage, job submission and stop), the audit log, and (unless
     /// JobTracker:RunWorkers is false) the Quartz workers that process queued jobs and the
     /// schedule firer that turns due export schedules into export jobs.
     /// Needs a <see cref="JobTracker.Db.Database"/> singleton.
@@ -25,6 +27,8 @@ public static class EngineRegistration
         var settings = section.Get<EngineOptions>() ?? new EngineOptions();
 
         services.AddSingleton<FileStore>();
+        services.AddSingleton<WorkspaceEditor>();
+        services.AddSingleton<CollectionEditor>();
         services.AddSingleton<ImportSubmission>();
         services.AddSingleton<ExportSubmission>();
         services.AddSingleton<JobStopper>();

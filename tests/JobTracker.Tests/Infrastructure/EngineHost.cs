@@ -2,6 +2,7 @@ using System.Text;
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs;
+using JobTracker.Jobs.Catalog;
 using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Imports;
@@ -50,6 +51,8 @@ public sealed class EngineHost : IDisposable
     public FileStore Files => services.GetRequiredService<FileStore>();
     public RunningJobs RunningJobs => services.GetRequiredService<RunningJobs>();
     public ExportSubmission Exports => services.GetRequiredService<ExportSubmission>();
+    public WorkspaceEditor Workspaces => services.GetRequiredService<WorkspaceEditor>();
+    public CollectionEditor Collections => services.GetRequiredService<CollectionEditor>();
 
     public long CreateCollection(string name = "Customers", string? keyField = "customerId", params SchemaField[] schema)
     {
