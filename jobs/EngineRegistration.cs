@@ -14,7 +14,7 @@ namespace JobTracker.Jobs;
 public static class EngineRegistration
 {
     /// <summary>
-    /// The engine: the services every state change goes through (workspaces, collections,
+    /// The engine: the services every state change goes through (workspaces, collections, schedules,
     /// file storage, job submission and stop), the audit log, and (unless
     /// JobTracker:RunWorkers is false) the Quartz workers that process queued jobs and the
     /// schedule firer that turns due export schedules into export jobs.
@@ -29,6 +29,7 @@ public static class EngineRegistration
         services.AddSingleton<FileStore>();
         services.AddSingleton<WorkspaceEditor>();
         services.AddSingleton<CollectionEditor>();
+        services.AddSingleton<ScheduleEditor>();
         services.AddSingleton<ImportSubmission>();
         services.AddSingleton<ExportSubmission>();
         services.AddSingleton<JobStopper>();

@@ -7,6 +7,7 @@ using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Running;
+using JobTracker.Jobs.Schedules;
 using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,6 +54,7 @@ public sealed class EngineHost : IDisposable
     public ExportSubmission Exports => services.GetRequiredService<ExportSubmission>();
     public WorkspaceEditor Workspaces => services.GetRequiredService<WorkspaceEditor>();
     public CollectionEditor Collections => services.GetRequiredService<CollectionEditor>();
+    public ScheduleEditor Schedules => services.GetRequiredService<ScheduleEditor>();
 
     public long CreateCollection(string name = "Customers", string? keyField = "customerId", params SchemaField[] schema)
     {
