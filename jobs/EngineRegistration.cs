@@ -4,6 +4,7 @@ using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Running;
 using JobTracker.Jobs.Schedules;
 using JobTracker.Jobs.Storage;
+using JobTracker.Jobs.Users;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,7 +16,7 @@ public static class EngineRegistration
 {
     /// <summary>
     /// The engine: the services every state change goes through (workspaces, collections, schedules,
-    /// file storage, job submission and stop), the audit log, and (unless
+    /// users, file storage, job submission and stop), the audit log, and (unless
     /// JobTracker:RunWorkers is false) the Quartz workers that process queued jobs and the
     /// schedule firer that turns due export schedules into export jobs.
     /// Needs a <see cref="JobTracker.Db.Database"/> singleton.
@@ -30,6 +31,7 @@ public static class EngineRegistration
         services.AddSingleton<WorkspaceEditor>();
         services.AddSingleton<CollectionEditor>();
         services.AddSingleton<ScheduleEditor>();
+        services.AddSingleton<UserAdministration>();
         services.AddSingleton<ImportSubmission>();
         services.AddSingleton<ExportSubmission>();
         services.AddSingleton<JobStopper>();

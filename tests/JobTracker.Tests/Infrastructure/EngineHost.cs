@@ -9,6 +9,7 @@ using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Running;
 using JobTracker.Jobs.Schedules;
 using JobTracker.Jobs.Storage;
+using JobTracker.Jobs.Users;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -55,6 +56,7 @@ public sealed class EngineHost : IDisposable
     public WorkspaceEditor Workspaces => services.GetRequiredService<WorkspaceEditor>();
     public CollectionEditor Collections => services.GetRequiredService<CollectionEditor>();
     public ScheduleEditor Schedules => services.GetRequiredService<ScheduleEditor>();
+    public UserAdministration Users => services.GetRequiredService<UserAdministration>();
 
     public long CreateCollection(string name = "Customers", string? keyField = "customerId", params SchemaField[] schema)
     {
