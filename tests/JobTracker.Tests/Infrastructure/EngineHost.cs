@@ -53,6 +53,7 @@ public sealed class EngineHost : IDisposable
     public FileStore Files => services.GetRequiredService<FileStore>();
     public RunningJobs RunningJobs => services.GetRequiredService<RunningJobs>();
     public ExportSubmission Exports => services.GetRequiredService<ExportSubmission>();
+    public ImportSubmission Imports => services.GetRequiredService<ImportSubmission>();
     public WorkspaceEditor Workspaces => services.GetRequiredService<WorkspaceEditor>();
     public CollectionEditor Collections => services.GetRequiredService<CollectionEditor>();
     public ScheduleEditor Schedules => services.GetRequiredService<ScheduleEditor>();
