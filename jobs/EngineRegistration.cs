@@ -1,8 +1,10 @@
+using JobTracker.Jobs.Catalog;
 using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Running;
 using JobTracker.Jobs.Schedules;
 using JobTracker.Jobs.Storage;
+using JobTracker.Jobs.Users;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,7 +15,8 @@ namespace JobTracker.Jobs;
 public static class EngineRegistration
 {
     /// <summary>
-    /// The engine: file storage, job submission and stop, the audit log, and (unless
+    /// The engine: the services every state change goes through (workspaces, collections, schedules,
+    /// users, file storage, job submission and stop), the audit log, and (unless
     /// JobTracker:RunWorkers is false) the Quartz workers that process queued jobs and the
     /// schedule firer that turns due export schedules into export jobs.
     /// Needs a <see cref="JobTracker.Db.Database"/> singleton.
@@ -25,6 +28,10 @@ public static class EngineRegistration
         var settings = section.Get<EngineOptions>() ?? new EngineOptions();
 
         services.AddSingleton<FileStore>();
+        services.AddSingleton<WorkspaceEditor>();
+        services.AddSingleton<CollectionEditor>();
+        services.AddSingleton<ScheduleEditor>();
+        services.AddSingleton<UserAdministration>();
         services.AddSingleton<ImportSubmission>();
         services.AddSingleton<ExportSubmission>();
         services.AddSingleton<JobStopper>();

@@ -3,14 +3,37 @@ using JobTracker.Db;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Running;
 using JobTracker.Jobs.Storage;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace JobTracker.Jobs.Imports;
 
 /// <summary>Creates import jobs. The web request ends here; a worker picks the job up from the table.</summary>
-public sealed class ImportSubmission(Database database, IOptions<EngineOptions> options, WorkerNudge nudge)
+public sealed class ImportSubmission(
+    Database database,
+    FileStore files,
+    IOptions<EngineOptions> options,
+    WorkerNudge nudge,
+    ILogger<ImportSubmission> logger)
 {
-    /// <summary>Queues an import of an already stored file into a collection and returns the job id.</summary>
+    /// <summary>
+    /// Stores an upload as it streams in (never buffered, refused past JobTracker:MaxUploadBytes or
+    /// when empty) and queues its import into a collection; returns the job id. Throws
+    /// <see cref="UploadRejectedException"/>, with a message for the user, when the file cannot be imported.
+    /// </summary>
+    public async Task<long> SubmitAsync(long collectionId, Stream content, string fileName, string initiatedBy, CancellationToken cancellationToken = default)
+    {
+        if (fileName.Length == 0) throw new UploadRejectedException("Choose a file to import.");
+        if (FileFormats.FromFileName(fileName) is not { } format) throw new UploadRejectedException("Only .csv, .json and .jsonl files can be imported.");
+
+        var stored = await files.SaveAsync(content, fileName, options.Value.MaxUploadBytes, cancellationToken);
+        var jobId = await SubmitAsync(collectionId, stored, format, initiatedBy, cancellationToken);
+        logger.LogInformation("{UserName} submitted import job {JobId} of {FileName} ({SizeBytes} bytes) into collection {CollectionId}",
+            initiatedBy, jobId, fileName, stored.SizeBytes, collectionId);
+        return jobId;
+    }
+
+    /// <summary>Queues an import of an already stored file into a collection and returns the job id (tests and benchmarks store files themselves).</summary>
     public async Task<long> SubmitAsync(long collectionId, StoredFile file, FileFormat format, string initiatedBy, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -1,11 +1,13 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Catalog;
 
 namespace JobTracker.Web.Hosting;
 
 /// <summary>
 /// On first run (no workspace yet) creates "Acme Retail" with a Customers collection that matches
-/// wwwroot/samples/customers.csv, and an "Empty Workspace" to show the empty state.
+/// wwwroot/samples/customers.csv, and an "Empty Workspace" to show the empty state, through the
+/// catalog services of jobs/ like any other workspace and collection.
 /// Turn off with JobTracker:DemoData = false.
 /// </summary>
 public static class DemoData
@@ -25,19 +27,15 @@ public static class DemoData
         if (!app.Configuration.GetValue("JobTracker:DemoData", true)) return;
 
         var database = app.Services.GetRequiredService<Database>();
-        await using var connection = await database.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM workspaces", transaction: transaction) > 0) return;
+        await using (var connection = await database.OpenAsync())
+        {
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM workspaces") > 0) return;
+        }
 
-        var now = DateTime.UtcNow;
-        var insertWorkspace = database.Provider.InsertReturningId("workspaces", "name, created_at", "@Name, @Now");
-        var acme = await connection.ExecuteScalarAsync<long>(insertWorkspace, new { Name = "Acme Retail", Now = now }, transaction);
-        await connection.ExecuteScalarAsync<long>(insertWorkspace, new { Name = "Empty Workspace", Now = now }, transaction);
-        await connection.ExecuteAsync("""
-            INSERT INTO collections (workspace_id, name, key_field, schema_json, created_at)
-            VALUES (@WorkspaceId, 'Customers', 'customerId', @Schema, @Now)
-            """, new { WorkspaceId = acme, Schema = CollectionSchema.Serialize(CustomersSchema), Now = now }, transaction);
-        await transaction.CommitAsync();
+        var workspaces = app.Services.GetRequiredService<WorkspaceEditor>();
+        var acme = await workspaces.CreateAsync("Acme Retail");
+        await workspaces.CreateAsync("Empty Workspace");
+        await app.Services.GetRequiredService<CollectionEditor>().CreateAsync(acme, new CollectionSettings("Customers", "customerId", CustomersSchema));
         app.Logger.LogInformation("First run: created the demo workspaces \"Acme Retail\" (collection Customers) and \"Empty Workspace\"");
     }
 }

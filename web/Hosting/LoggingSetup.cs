@@ -46,6 +46,6 @@ public static class RequestLogging
     /// <summary>htmx polls every two seconds: successful partial GETs log at Debug, the rest as usual.</summary>
     public static LogEventLevel Level(HttpContext context, double elapsedMs, Exception? exception) =>
         exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
-        : context.Request.Headers.ContainsKey("HX-Request") && HttpMethods.IsGet(context.Request.Method) && context.Response.StatusCode < 400 ? LogEventLevel.Debug
+        : context.Request.IsHtmx() && HttpMethods.IsGet(context.Request.Method) && context.Response.StatusCode < 400 ? LogEventLevel.Debug
         : LogEventLevel.Information;
 }

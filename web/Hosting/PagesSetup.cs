@@ -39,18 +39,3 @@ public static class PagesSetup
         return app;
     }
 }
-
-/// <summary>The two answers of one URL: the whole page, or only its partial for htmx.</summary>
-public static class Htmx
-{
-    /// <summary>
-    /// True for an htmx request that wants the partial. A history restore (back button after a
-    /// cache miss) wants the whole page.
-    /// </summary>
-    public static bool WantsPartial(this HttpRequest request) =>
-        request.Headers["HX-Request"] == "true" && request.Headers["HX-History-Restore-Request"] != "true";
-
-    /// <summary>Caches must keep the page and the partial apart.</summary>
-    public static void VaryByHtmx(this HttpResponse response) =>
-        response.Headers.Append("Vary", "HX-Request");
-}

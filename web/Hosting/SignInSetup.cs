@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -95,20 +96,18 @@ public static class SignInSetup
     public static async Task SeedFirstAdminAsync(this WebApplication app)
     {
         var database = app.Services.GetRequiredService<Database>();
-        await using var connection = await database.OpenAsync();
-        if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM users") > 0) return;
+        await using (var connection = await database.OpenAsync())
+        {
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM users") > 0) return;
+        }
 
         var configured = app.Configuration["JobTracker:Admin:Password"];
         var password = string.IsNullOrEmpty(configured) ? RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20) : configured;
         var admin = new UserAccount { UserName = "admin", Role = Roles.Admin };
         var hash = app.Services.GetRequiredService<IPasswordHasher<UserAccount>>().HashPassword(admin, password);
 
-        var created = await connection.ExecuteAsync("""
-            INSERT INTO users (user_name, password_hash, role, created_at)
-            SELECT @UserName, @Hash, @Role, @Now
-             WHERE NOT EXISTS (SELECT 1 FROM users)
-            """, new { admin.UserName, Hash = hash, admin.Role, Now = DateTime.UtcNow });
-        if (created == 0) return;
+        var created = await app.Services.GetRequiredService<UserAdministration>().AddFirstAdminAsync(admin.UserName, hash);
+        if (!created) return;
 
         if (string.IsNullOrEmpty(configured))
             app.Logger.LogWarning(
@@ -144,7 +143,7 @@ public static class SignInSetup
     /// </summary>
     private static Task RedirectAsync(RedirectContext<CookieAuthenticationOptions> context, int statusCode)
     {
-        if (context.Request.Headers.ContainsKey("HX-Request"))
+        if (context.Request.IsHtmx())
         {
             var location = context.RedirectUri;
             if (statusCode == StatusCodes.Status401Unauthorized && context.Request.Headers["HX-Current-URL"].FirstOrDefault() is { } current
@@ -155,7 +154,7 @@ public static class SignInSetup
                 location = context.Options.LoginPath + location;
             }
             context.Response.StatusCode = statusCode;
-            context.Response.Headers["HX-Redirect"] = location;
+            context.Response.HxRedirect(location);
             return Task.CompletedTask;
         }
         context.Response.Redirect(context.RedirectUri);

@@ -3,11 +3,14 @@ using Dapper;
 using JobTracker.Db;
 using JobTracker.Db.Sqlite;
 using JobTracker.Jobs;
+using JobTracker.Jobs.Catalog;
 using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Running;
+using JobTracker.Jobs.Schedules;
 using JobTracker.Jobs.Storage;
+using JobTracker.Jobs.Users;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -51,6 +54,11 @@ public sealed class EngineHost : IDisposable
     public FileStore Files => services.GetRequiredService<FileStore>();
     public RunningJobs RunningJobs => services.GetRequiredService<RunningJobs>();
     public ExportSubmission Exports => services.GetRequiredService<ExportSubmission>();
+    public ImportSubmission Imports => services.GetRequiredService<ImportSubmission>();
+    public WorkspaceEditor Workspaces => services.GetRequiredService<WorkspaceEditor>();
+    public CollectionEditor Collections => services.GetRequiredService<CollectionEditor>();
+    public ScheduleEditor Schedules => services.GetRequiredService<ScheduleEditor>();
+    public UserAdministration Users => services.GetRequiredService<UserAdministration>();
 
     public long CreateCollection(string name = "Customers", string? keyField = "customerId", params SchemaField[] schema)
     {

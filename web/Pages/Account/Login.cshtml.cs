@@ -1,5 +1,6 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Users;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -11,7 +12,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace JobTracker.Web.Pages.Account;
 
 [AllowAnonymous]
-public sealed class LoginModel(Database database, IPasswordHasher<UserAccount> hasher, ILogger<LoginModel> logger) : PageModel
+public sealed class LoginModel(Database database, UserAdministration users, IPasswordHasher<UserAccount> hasher, ILogger<LoginModel> logger) : PageModel
 {
     public sealed class LoginInput
     {
@@ -31,9 +32,12 @@ public sealed class LoginModel(Database database, IPasswordHasher<UserAccount> h
     public async Task<IActionResult> OnPostAsync(string? returnUrl)
     {
         ReturnUrl = returnUrl;
-        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        var user = await connection.QuerySingleOrDefaultAsync<UserAccount>(
-            $"SELECT {UserAccount.Columns} FROM users WHERE user_name = @UserName", new { Input.UserName });
+        UserAccount? user;
+        await using (var connection = await database.OpenAsync(HttpContext.RequestAborted))
+        {
+            user = await connection.QuerySingleOrDefaultAsync<UserAccount>(
+                $"SELECT {UserAccount.Columns} FROM users WHERE user_name = @UserName", new { Input.UserName });
+        }
 
         // Hash even for an unknown user, so the answer takes as long either way.
         var result = hasher.VerifyHashedPassword(user ?? new UserAccount(), user?.PasswordHash ?? UnknownUserHash, Input.Password);
@@ -46,7 +50,7 @@ public sealed class LoginModel(Database database, IPasswordHasher<UserAccount> h
         if (result == PasswordVerificationResult.SuccessRehashNeeded)
         {
             user = user with { PasswordHash = hasher.HashPassword(user, Input.Password) };
-            await connection.ExecuteAsync("UPDATE users SET password_hash = @PasswordHash WHERE id = @Id", new { user.PasswordHash, user.Id });
+            await users.RehashPasswordAsync(user.Id, user.PasswordHash, HttpContext.RequestAborted);
         }
 
         await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, user.ToPrincipal());

@@ -1,5 +1,7 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs;
+using JobTracker.Jobs.Catalog;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -9,10 +11,11 @@ namespace JobTracker.Web.Pages.Collections;
 
 /// <summary>
 /// Creates a record collection (/Workspaces/{workspaceId}/Collections/New) or edits one
-/// (/Collections/{id}/Edit): name, optional key field, schema. Admins only.
+/// (/Collections/{id}/Edit): name, optional key field, schema, checked and saved by
+/// <see cref="CollectionEditor"/>. Admins only.
 /// </summary>
 [Authorize(Policy = Policies.CanChange)]
-public sealed class EditModel(Database database) : PageModel
+public sealed class EditModel(Database database, CollectionEditor collections) : PageModel
 {
     public sealed class CollectionInput
     {
@@ -75,36 +78,31 @@ public sealed class EditModel(Database database) : PageModel
 
     public async Task<IActionResult> OnPostAsync(long? id, long? workspaceId)
     {
-        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        var current = await LoadAsync(connection, id, workspaceId);
-        if (current is null) return NotFound();
-
-        var name = Input.Name.Trim();
-        var keyField = string.IsNullOrWhiteSpace(Input.KeyField) ? null : Input.KeyField.Trim();
-        var schema = Validate(name, keyField);
-        if (ModelState.IsValid && await connection.ExecuteScalarAsync<long>(
-                "SELECT COUNT(*) FROM collections WHERE workspace_id = @WorkspaceId AND name = @name AND id <> @id",
-                new { WorkspaceId, name, id = id ?? 0 }) > 0)
-            ModelState.AddModelError("Input.Name", $"The workspace already has a record collection named \"{name}\".");
-
-        var schemaJson = CollectionSchema.Serialize(schema);
-        if (ModelState.IsValid && id is not null && (keyField != current.KeyField || schemaJson != current.SchemaJson)
-            && await connection.ExecuteScalarAsync<long>(
-                "SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE collection_id = @id AND finished_at IS NULL) THEN 1 ELSE 0 END", new { id }) == 1)
-            ModelState.AddModelError("", "A job of this collection is still queued or in progress. Wait until it finishes (or stop it) before changing the key field or the schema.");
-        if (!ModelState.IsValid) return Page();
-
-        if (id is null)
+        var cancellationToken = HttpContext.RequestAborted;
+        await using (var connection = await database.OpenAsync(cancellationToken))
         {
-            id = await connection.ExecuteScalarAsync<long>(
-                database.Provider.InsertReturningId("collections", "workspace_id, name, key_field, schema_json, created_at", "@WorkspaceId, @name, @keyField, @schemaJson, @Now"),
-                new { WorkspaceId, name, keyField, schemaJson, Now = DateTime.UtcNow });
+            if (await LoadAsync(connection, id, workspaceId) is null) return NotFound();
         }
-        else
+
+        var settings = new CollectionSettings(
+            Input.Name, Input.KeyField, Input.Fields.Select(field => new SchemaField(field.Name ?? "", field.Type, field.Required)).ToList());
+        if (!ModelState.IsValid)
         {
-            await connection.ExecuteAsync(
-                "UPDATE collections SET name = @name, key_field = @keyField, schema_json = @schemaJson WHERE id = @id",
-                new { name, keyField, schemaJson, id });
+            // The form did not bind (the framework says why): say what else is wrong, and change nothing.
+            ModelState.AddProblems(await collections.CheckAsync(WorkspaceId, id, settings, cancellationToken), FormField);
+            return Page();
+        }
+        try
+        {
+            if (id is null)
+                id = await collections.CreateAsync(WorkspaceId, settings, cancellationToken);
+            else if (!await collections.UpdateAsync(id.Value, settings, cancellationToken))
+                return NotFound();
+        }
+        catch (ChangeRefusedException refused)
+        {
+            ModelState.AddProblems(refused.Problems, FormField);
+            return Page();
         }
         return RedirectToPage("/Collections/Details", new { id });
     }
@@ -130,34 +128,16 @@ public sealed class EditModel(Database database) : PageModel
         return current;
     }
 
-    /// <summary>Checks the form and returns the schema it describes; problems go to ModelState.</summary>
-    private List<SchemaField> Validate(string name, string? keyField)
+    /// <summary>The form's name for a field of <see cref="CollectionEditor"/>'s problems: schema rows go by their form key, not their index.</summary>
+    private string FormField(string field)
     {
-        if (name.Length == 0)
-            ModelState.AddModelError("Input.Name", "Enter a name for the record collection.");
-
-        var schema = new List<SchemaField>();
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var field in Input.Fields)
+        if (field.Length == 0) return "";
+        for (var i = 0; i < Input.Fields.Count; i++)
         {
-            var key = $"Input.Fields[{field.Key}]";
-            var fieldName = field.Name?.Trim() ?? "";
-            if (fieldName.Length == 0)
-            {
-                ModelState.AddModelError(key + ".Name", $"Schema row {Input.Fields.IndexOf(field) + 1} has no field name: enter one, or remove the row.");
-                continue;
-            }
-            if (!seen.Add(fieldName))
-                ModelState.AddModelError(key + ".Name", $"The field \"{fieldName}\" appears more than once in the schema (field names are compared ignoring case).");
-            if (!FieldTypes.All.Contains(field.Type))
-                ModelState.AddModelError(key + ".Type", $"The field \"{fieldName}\" has an unknown type \"{field.Type}\".");
-            schema.Add(new SchemaField(fieldName, field.Type, field.Required));
+            var row = $"Fields[{i}].";
+            if (field.StartsWith(row, StringComparison.Ordinal))
+                return $"Input.Fields[{Input.Fields[i].Key}].{field[row.Length..]}";
         }
-
-        if (keyField is not null && schema.FirstOrDefault(f => f.Name == keyField) is { Required: false })
-            ModelState.AddModelError("Input.KeyField", $"The key field \"{keyField}\" is in the schema, so it must be required: a row without a key cannot be matched.");
-        if (keyField is not null && schema.FirstOrDefault(f => f.Name != keyField && string.Equals(f.Name, keyField, StringComparison.OrdinalIgnoreCase)) is { } near)
-            ModelState.AddModelError("Input.KeyField", $"The key field \"{keyField}\" differs from the schema field \"{near.Name}\" only in case; field names are case-sensitive in files.");
-        return schema;
+        return "Input." + field;
     }
 }

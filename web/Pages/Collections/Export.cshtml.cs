@@ -70,10 +70,7 @@ public sealed class ExportModel(Database database, ExportSubmission submission, 
         logger.LogInformation("{UserName} submitted export job {JobId} ({ExportName}, {RecordsPerFile} records per file) of collection {CollectionId}",
             initiatedBy, jobId, exportName, Input.RecordsPerFile, id);
 
-        var jobTracker = Url.Page("/Collections/Jobs", new { id })!;
-        if (!Request.Headers.ContainsKey("HX-Request")) return Redirect(jobTracker);
-        Response.Headers["HX-Redirect"] = jobTracker;
-        return new OkResult();
+        return this.RedirectOrHxRedirect(Url.Page("/Collections/Jobs", new { id })!);
     }
 
     /// <summary>A valid name to start from: the collection's name in lower case with today's date, e.g. customers-20250131.</summary>
@@ -91,7 +88,7 @@ public sealed class ExportModel(Database database, ExportSubmission submission, 
         return $"{(stem.Length == 0 ? "export" : stem)}-{now:yyyyMMdd}";
     }
 
-    private IActionResult Refuse() => Request.WantsPartial() ? Partial("_ExportForm", this) : Page();
+    private IActionResult Refuse() => this.PageOrPartial("_ExportForm");
 
     private async Task<bool> LoadAsync(long id)
     {

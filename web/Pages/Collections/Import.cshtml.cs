@@ -1,6 +1,5 @@
 using Dapper;
 using JobTracker.Db;
-using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Storage;
 using JobTracker.Jobs;
@@ -19,16 +18,16 @@ using Microsoft.Net.Http.Headers;
 namespace JobTracker.Web.Pages.Collections;
 
 /// <summary>
-/// The upload form. The file streams from the request body straight to the <see cref="FileStore"/>:
-/// nothing binds or buffers the form (no form value providers, antiforgery token from the header only),
-/// so a 1 GiB file costs a 64 KiB buffer, not 1 GiB of memory or temp files.
+/// The upload form. The file streams from the request body straight into <see cref="ImportSubmission"/>,
+/// which stores it and queues its job: nothing binds or buffers the form (no form value providers,
+/// antiforgery token from the header only), so a 1 GiB file costs a 64 KiB buffer, not 1 GiB of
+/// memory or temp files.
 /// </summary>
 [Authorize(Policy = Policies.CanChange)]
 [IgnoreAntiforgeryToken] // checked in OnPostAsync, from the header only
 [DisableFormValueModelBinding]
 public sealed class ImportModel(
     Database database,
-    FileStore fileStore,
     ImportSubmission submission,
     IAntiforgery antiforgery,
     IOptions<EngineOptions> options,
@@ -79,20 +78,8 @@ public sealed class ImportModel(
                     || !disposition.IsFileDisposition() || !disposition.Name.Equals("file"))
                     continue; // the reader skips what we do not read
 
-                var fileName = ClientFileName(disposition);
-                if (fileName.Length == 0) return Refuse("Choose a file to import.");
-                if (FileFormats.FromFileName(fileName) is not { } format) return Refuse("Only .csv, .json and .jsonl files can be imported.");
-
-                var stored = await fileStore.SaveAsync(section.Body, fileName, MaxUploadBytes, cancellationToken);
-                var initiatedBy = User.Identity?.Name ?? "unknown";
-                var jobId = await submission.SubmitAsync(id, stored, format, initiatedBy, cancellationToken);
-                logger.LogInformation("{UserName} submitted import job {JobId} of {FileName} ({SizeBytes} bytes) into collection {CollectionId}",
-                    initiatedBy, jobId, fileName, stored.SizeBytes, id);
-
-                var jobTracker = Url.Page("/Collections/Jobs", new { id })!;
-                if (!Request.Headers.ContainsKey("HX-Request")) return Redirect(jobTracker);
-                Response.Headers["HX-Redirect"] = jobTracker;
-                return new OkResult();
+                await submission.SubmitAsync(id, section.Body, ClientFileName(disposition), User.Identity?.Name ?? "unknown", cancellationToken);
+                return this.RedirectOrHxRedirect(Url.Page("/Collections/Jobs", new { id })!);
             }
             return Refuse("Choose a file to import.");
         }
@@ -143,7 +130,7 @@ public sealed class ImportModel(
     private IActionResult Refuse(string message)
     {
         Error = message;
-        return Request.WantsPartial() ? Partial("_ImportForm", this) : Page();
+        return this.PageOrPartial("_ImportForm");
     }
 
     private async Task<bool> LoadAsync(long id)

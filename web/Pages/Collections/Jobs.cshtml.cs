@@ -72,7 +72,6 @@ public sealed class JobsModel(Database database) : PageModel
             SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE collection_id = @id AND finished_at IS NULL) THEN 1 ELSE 0 END
             """, new { id }) == 1;
 
-        Response.VaryByHtmx();
-        return Request.WantsPartial() ? Partial("_JobTable", this) : Page();
+        return this.PageOrPartial("_JobTable");
     }
 }

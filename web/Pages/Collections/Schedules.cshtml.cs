@@ -76,8 +76,7 @@ public sealed class SchedulesModel(Database database) : PageModel
         Schedules = lines.Select(line => View(line, now)).ToList();
         Polling = Schedules.Any(s => s.LastRunUnfinished);
 
-        Response.VaryByHtmx();
-        return Request.WantsPartial() ? Partial("_ScheduleTable", this) : Page();
+        return this.PageOrPartial("_ScheduleTable");
     }
 
     private static ScheduleView View(ScheduleLine line, DateTime now)

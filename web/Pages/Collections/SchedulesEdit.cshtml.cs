@@ -1,12 +1,12 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs;
 using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Schedules;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Data.Sqlite;
 
 namespace JobTracker.Web.Pages.Collections;
 
@@ -14,17 +14,12 @@ namespace JobTracker.Web.Pages.Collections;
 /// Admins' changes to a collection's export schedules: the form that creates
 /// (/Collections/{id}/Schedules/Edit) or edits (/Collections/{id}/Schedules/Edit/{scheduleId}) one,
 /// with a live preview of its next fires, and the Pause, Resume, Run now and Delete buttons of the
-/// Schedules page. A schedule is checked when it is saved (cron, time zone, export-name pattern
-/// rendered for its next fire), never at fire time. Saving or resuming sets next_fire_at to the
-/// first fire after now; pausing clears it, so a paused schedule never catches up on fires.
+/// Schedules page. <see cref="ScheduleEditor"/> checks and makes the changes; Run now goes through
+/// <see cref="ScheduleFirer"/>.
 /// </summary>
 [Authorize(Policy = Policies.CanChange)]
-public sealed class SchedulesEditModel(Database database, ScheduleFirer firer, ILogger<SchedulesEditModel> logger) : PageModel
+public sealed class SchedulesEditModel(Database database, ScheduleEditor schedules, ScheduleFirer firer) : PageModel
 {
-    public const int MaxNameLength = 100;
-
-    private const int SqliteConstraintError = 19;
-
     public sealed class ScheduleInput
     {
         public string Name { get; set; } = "";
@@ -103,102 +98,62 @@ public sealed class SchedulesEditModel(Database database, ScheduleFirer firer, I
 
     public async Task<IActionResult> OnPostAsync(long id, long? scheduleId)
     {
-        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        if (!await LoadCollectionAsync(connection, id)) return NotFound();
-        if (scheduleId is not null && await LoadScheduleAsync(connection, id, scheduleId.Value) is null) return NotFound();
+        var cancellationToken = HttpContext.RequestAborted;
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            if (!await LoadCollectionAsync(connection, id)) return NotFound();
+            if (scheduleId is not null && await LoadScheduleAsync(connection, id, scheduleId.Value) is null) return NotFound();
+        }
 
         var now = DateTime.UtcNow;
-        var name = Input.Name?.Trim() ?? "";
-        if (name.Length == 0)
-            ModelState.AddModelError("Input.Name", "Give the schedule a name, e.g. Nightly.");
-        else if (name.Length > MaxNameLength)
-            ModelState.AddModelError("Input.Name", $"The schedule's name can have at most {MaxNameLength} characters.");
-        else if (await connection.ExecuteScalarAsync<long>(
-                     "SELECT COUNT(*) FROM export_schedules WHERE collection_id = @id AND name = @name AND id <> @scheduleId",
-                     new { id, name, scheduleId = scheduleId ?? 0 }) > 0)
-            ModelState.AddModelError("Input.Name", $"{CollectionName} already has a schedule named \"{name}\".");
-
         Preview = Check(now);
-        foreach (var (field, problem) in Preview.Problems)
-            ModelState.AddModelError("Input." + field, problem);
-        if (!ModelState.IsValid || Preview.Definition is not { } definition) return Page();
-
-        var nextFireAt = Input.Enabled ? definition.NextFireAfter(now) : null;
-        var values = new
+        var settings = new ScheduleSettings(Input.Name, Input.Cron, Input.TimeZone, Input.NamePattern, Input.RecordsPerFile, Input.Enabled);
+        if (!ModelState.IsValid)
         {
-            id,
-            scheduleId,
-            name,
-            cron = Input.Cron.Trim(),
-            timeZone = definition.Zone.Id,
-            namePattern = definition.NamePattern,
-            recordsPerFile = definition.RecordsPerFile,
-            enabled = Input.Enabled,
-            nextFireAt,
-            createdBy = User.Identity?.Name ?? "unknown",
-            now,
-        };
-        try
-        {
-            if (scheduleId is null)
-            {
-                scheduleId = await connection.ExecuteScalarAsync<long>(
-                    database.Provider.InsertReturningId(
-                        "export_schedules",
-                        "collection_id, name, cron, time_zone, name_pattern, records_per_file, enabled, next_fire_at, created_by, created_at",
-                        "@id, @name, @cron, @timeZone, @namePattern, @recordsPerFile, @enabled, @nextFireAt, @createdBy, @now"),
-                    values);
-            }
-            else
-            {
-                await connection.ExecuteAsync("""
-                    UPDATE export_schedules
-                       SET name = @name, cron = @cron, time_zone = @timeZone, name_pattern = @namePattern,
-                           records_per_file = @recordsPerFile, enabled = @enabled, next_fire_at = @nextFireAt
-                     WHERE id = @scheduleId AND collection_id = @id
-                    """, values);
-            }
-        }
-        catch (SqliteException duplicate) when (duplicate.SqliteErrorCode == SqliteConstraintError)
-        {
-            // Another admin saved the same name in the meantime (UNIQUE (collection_id, name)).
-            ModelState.AddModelError("Input.Name", $"{CollectionName} already has a schedule named \"{name}\".");
+            // The form did not bind (the framework says why): say what else is wrong, and change nothing.
+            ModelState.AddProblems(await schedules.CheckAsync(id, scheduleId, settings, now, cancellationToken), "Input.");
             return Page();
         }
-        logger.LogInformation("{UserName} saved export schedule {ScheduleId} ({ScheduleName}) of collection {CollectionId}: {Cron} in {TimeZone}, next fire {NextFireAt}",
-            values.createdBy, scheduleId, name, id, values.cron, values.timeZone, nextFireAt);
-        Message = nextFireAt is { } next
-            ? $"Saved the schedule {name}. Its next fire is at {definition.Describe(next)}."
-            : $"Saved the schedule {name}; it is paused.";
+
+        ScheduleState saved;
+        try
+        {
+            saved = await schedules.SaveAsync(id, scheduleId, settings, User.Identity?.Name ?? "unknown", now, cancellationToken);
+        }
+        catch (ChangeRefusedException refused)
+        {
+            ModelState.AddProblems(refused.Problems, "Input.");
+            return Page();
+        }
+        Message = saved.NextFireAt is { } next
+            ? $"Saved the schedule {saved.Name}. Its next fire is at {saved.Definition.Describe(next)}."
+            : $"Saved the schedule {saved.Name}; it is paused.";
         return RedirectToSchedules(id);
     }
 
     public async Task<IActionResult> OnPostPauseAsync(long id, long scheduleId)
     {
-        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        if (await LoadScheduleAsync(connection, id, scheduleId) is not { } stored) return NotFound();
-        await connection.ExecuteAsync(
-            "UPDATE export_schedules SET enabled = 0, next_fire_at = NULL WHERE id = @scheduleId AND collection_id = @id", new { id, scheduleId });
-        logger.LogInformation("{UserName} paused export schedule {ScheduleId} ({ScheduleName})", User.Identity?.Name, scheduleId, stored.Name);
-        Message = $"Paused the schedule {stored.Name}: it does not fire until it is resumed.";
+        if (await schedules.PauseAsync(id, scheduleId, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted) is not { } name) return NotFound();
+        Message = $"Paused the schedule {name}: it does not fire until it is resumed.";
         return RedirectToSchedules(id);
     }
 
     public async Task<IActionResult> OnPostResumeAsync(long id, long scheduleId)
     {
-        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        if (await LoadScheduleAsync(connection, id, scheduleId) is not { } stored) return NotFound();
-        if (ReadOrReport(stored) is not { } definition) return RedirectToSchedules(id);
-
-        // From now on: fires that fell while it was paused are not caught up.
-        var nextFireAt = definition.NextFireAfter(DateTime.UtcNow);
-        await connection.ExecuteAsync(
-            "UPDATE export_schedules SET enabled = 1, next_fire_at = @nextFireAt WHERE id = @scheduleId AND collection_id = @id AND enabled = 0",
-            new { id, scheduleId, nextFireAt });
-        logger.LogInformation("{UserName} resumed export schedule {ScheduleId} ({ScheduleName}), next fire {NextFireAt}", User.Identity?.Name, scheduleId, stored.Name, nextFireAt);
-        Message = nextFireAt is { } next
-            ? $"Resumed the schedule {stored.Name}. Its next fire is at {definition.Describe(next)}."
-            : $"Resumed the schedule {stored.Name}, but its cron expression names no later time: it will not fire again.";
+        ScheduleState? resumed;
+        try
+        {
+            resumed = await schedules.ResumeAsync(id, scheduleId, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted);
+        }
+        catch (ChangeRefusedException cannotFire)
+        {
+            Message = cannotFire.Message;
+            return RedirectToSchedules(id);
+        }
+        if (resumed is null) return NotFound();
+        Message = resumed.NextFireAt is { } next
+            ? $"Resumed the schedule {resumed.Name}. Its next fire is at {resumed.Definition.Describe(next)}."
+            : $"Resumed the schedule {resumed.Name}, but its cron expression names no later time: it will not fire again.";
         return RedirectToSchedules(id);
     }
 
@@ -210,7 +165,15 @@ public sealed class SchedulesEditModel(Database database, ScheduleFirer firer, I
             stored = await LoadScheduleAsync(connection, id, scheduleId);
         }
         if (stored is null) return NotFound();
-        if (ReadOrReport(stored) is null) return RedirectToSchedules(id);
+        try
+        {
+            ScheduleEditor.ReadOrRefuse(stored.Name, stored.Cron, stored.TimeZone, stored.NamePattern, stored.RecordsPerFile);
+        }
+        catch (ChangeRefusedException cannotFire)
+        {
+            Message = cannotFire.Message;
+            return RedirectToSchedules(id);
+        }
 
         var jobId = await firer.RunNowAsync(scheduleId, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted);
         Message = jobId is null
@@ -221,35 +184,13 @@ public sealed class SchedulesEditModel(Database database, ScheduleFirer firer, I
 
     public async Task<IActionResult> OnPostDeleteAsync(long id, long scheduleId)
     {
-        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        if (await LoadScheduleAsync(connection, id, scheduleId) is not { } stored) return NotFound();
-
-        // Its jobs stay (Initiated By still names it) but forget the id, which SQLite may give a later schedule.
-        await using var transaction = await connection.BeginTransactionAsync(HttpContext.RequestAborted);
-        await connection.ExecuteAsync("UPDATE jobs SET schedule_id = NULL WHERE schedule_id = @scheduleId", new { scheduleId }, transaction);
-        await connection.ExecuteAsync("DELETE FROM export_schedules WHERE id = @scheduleId AND collection_id = @id", new { id, scheduleId }, transaction);
-        await transaction.CommitAsync(HttpContext.RequestAborted);
-        logger.LogInformation("{UserName} deleted export schedule {ScheduleId} ({ScheduleName})", User.Identity?.Name, scheduleId, stored.Name);
-        Message = $"Deleted the schedule {stored.Name}. The export jobs it created stay in the Job Tracker.";
+        if (await schedules.DeleteAsync(id, scheduleId, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted) is not { } name) return NotFound();
+        Message = $"Deleted the schedule {name}. The export jobs it created stay in the Job Tracker.";
         return RedirectToSchedules(id);
     }
 
     private ScheduleCheck Check(DateTime now) =>
         ScheduleDefinition.Check(Input.Cron, Input.TimeZone, Input.NamePattern, Input.RecordsPerFile, now);
-
-    /// <summary>A stored schedule that no longer reads (its zone left the system) leaves a message instead.</summary>
-    private ScheduleDefinition? ReadOrReport(StoredSchedule stored)
-    {
-        try
-        {
-            return ScheduleDefinition.Read(stored.Cron, stored.TimeZone, stored.NamePattern, stored.RecordsPerFile);
-        }
-        catch (Exception unreadable) when (unreadable is TimeZoneNotFoundException or InvalidTimeZoneException or FormatException)
-        {
-            Message = $"The schedule {stored.Name} cannot fire: {unreadable.Message} Edit it to fix it.";
-            return null;
-        }
-    }
 
     /// <summary>Back to the Schedules page: htmx follows the redirect and swaps in its table; a plain post gets the page.</summary>
     private IActionResult RedirectToSchedules(long id) => LocalRedirect(Url.Page("/Collections/Schedules", new { id })!);

@@ -187,9 +187,8 @@ public sealed class DetailsModel(Database database) : PageModel
                ORDER BY batch_no {database.Provider.Paging}
               """, paging)).AsList();
 
-        Response.VaryByHtmx();
-        if (!Request.WantsPartial()) return Page();
-        OutOfBand = true;
-        return Partial("_JobPanelUpdate", this);
+        // The partial also updates the summary and the filter, out of band.
+        OutOfBand = Request.WantsPartial();
+        return this.PageOrPartial("_JobPanelUpdate");
     }
 }

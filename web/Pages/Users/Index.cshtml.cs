@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs;
+using JobTracker.Jobs.Users;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -11,12 +13,13 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace JobTracker.Web.Pages.Users;
 
-/// <summary>User accounts (admins): list, add with a role, reset a password.</summary>
+/// <summary>
+/// User accounts (admins): list, add with a role, reset a password. <see cref="UserAdministration"/>
+/// checks and stores the changes; passwords are hashed here, with ASP.NET Core Identity's hasher.
+/// </summary>
 [Authorize(Policy = Policies.CanChange)]
-public sealed class IndexModel(Database database, IPasswordHasher<UserAccount> hasher, ILogger<IndexModel> logger) : PageModel
+public sealed class IndexModel(Database database, UserAdministration users, IPasswordHasher<UserAccount> hasher) : PageModel
 {
-    public const int MinimumPasswordLength = 8;
-
     public sealed record UserLine
     {
         public long Id { get; init; }
@@ -42,29 +45,28 @@ public sealed class IndexModel(Database database, IPasswordHasher<UserAccount> h
 
     public async Task<IActionResult> OnPostAddAsync(NewUserInput input)
     {
+        var cancellationToken = HttpContext.RequestAborted;
         NewUser = input;
-        var userName = input.UserName.Trim();
-        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        if (userName.Length == 0)
-            ModelState.AddModelError("UserName", "Enter a user name.");
-        else if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM users WHERE user_name = @userName", new { userName }) > 0)
-            ModelState.AddModelError("UserName", $"There is already a user named \"{userName}\".");
-        if (!Roles.All.Contains(input.Role))
-            ModelState.AddModelError("Role", "Choose a role: admin, support or viewer.");
-        if (input.Password.Length < MinimumPasswordLength)
-            ModelState.AddModelError("Password", $"The password needs at least {MinimumPasswordLength} characters.");
+        var account = new UserAccount { UserName = input.UserName?.Trim() ?? "", Role = input.Role };
         if (!ModelState.IsValid)
         {
+            // The form did not bind (the framework says why): say what else is wrong, and change nothing.
+            ModelState.AddProblems(await users.CheckNewUserAsync(input.UserName, input.Role, input.Password, cancellationToken));
             await LoadAsync();
             return Page();
         }
-
-        var account = new UserAccount { UserName = userName, Role = input.Role };
-        await connection.ExecuteAsync(
-            "INSERT INTO users (user_name, password_hash, role, created_at) VALUES (@UserName, @Hash, @Role, @Now)",
-            new { account.UserName, Hash = hasher.HashPassword(account, input.Password), account.Role, Now = DateTime.UtcNow });
-        logger.LogInformation("{Admin} added the user {UserName} with the role {Role}", User.Identity?.Name, userName, input.Role);
-        Message = $"Added {userName} ({input.Role}).";
+        try
+        {
+            await users.AddAsync(input.UserName, input.Role, input.Password, password => hasher.HashPassword(account, password),
+                User.Identity?.Name ?? "unknown", cancellationToken);
+        }
+        catch (ChangeRefusedException refused)
+        {
+            ModelState.AddProblems(refused.Problems);
+            await LoadAsync();
+            return Page();
+        }
+        Message = $"Added {account.UserName} ({input.Role}).";
         NewUser = new NewUserInput();
         await LoadAsync();
         return Page();
@@ -72,20 +74,29 @@ public sealed class IndexModel(Database database, IPasswordHasher<UserAccount> h
 
     public async Task<IActionResult> OnPostResetPasswordAsync(long userId, string? newPassword)
     {
-        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        var account = await connection.QuerySingleOrDefaultAsync<UserAccount>(
-            $"SELECT {UserAccount.Columns} FROM users WHERE id = @userId", new { userId });
-        if (account is null) return NotFound();
-        if (newPassword is null || newPassword.Length < MinimumPasswordLength)
+        var cancellationToken = HttpContext.RequestAborted;
+        UserAccount? account;
+        await using (var connection = await database.OpenAsync(cancellationToken))
         {
-            ModelState.AddModelError("newPassword", $"The new password for {account.UserName} needs at least {MinimumPasswordLength} characters.");
+            account = await connection.QuerySingleOrDefaultAsync<UserAccount>(
+                $"SELECT {UserAccount.Columns} FROM users WHERE id = @userId", new { userId });
+        }
+        if (account is null) return NotFound();
+
+        string? hash;
+        try
+        {
+            hash = await users.ResetPasswordAsync(account.Id, newPassword, password => hasher.HashPassword(account, password),
+                User.Identity?.Name ?? "unknown", cancellationToken);
+        }
+        catch (ChangeRefusedException refused)
+        {
+            ModelState.AddProblems(refused.Problems, field => "newPassword");
             await LoadAsync();
             return Page();
         }
-
-        account = account with { PasswordHash = hasher.HashPassword(account, newPassword) };
-        await connection.ExecuteAsync("UPDATE users SET password_hash = @PasswordHash WHERE id = @Id", new { account.PasswordHash, account.Id });
-        logger.LogInformation("{Admin} reset the password of {UserName}", User.Identity?.Name, account.UserName);
+        if (hash is null) return NotFound();
+        account = account with { PasswordHash = hash };
         Message = $"The password of {account.UserName} is reset; their other sessions are signed out.";
 
         // The cookie carries a stamp of the password: an admin who resets their own stays signed in here.

@@ -1,5 +1,7 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs;
+using JobTracker.Jobs.Catalog;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -7,9 +9,9 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace JobTracker.Web.Pages.Workspaces;
 
-/// <summary>Creates a workspace (/Workspaces/New) or renames one (/Workspaces/{id}/Edit). Admins only.</summary>
+/// <summary>Creates a workspace (/Workspaces/New) or renames one (/Workspaces/{id}/Edit) through <see cref="WorkspaceEditor"/>. Admins only.</summary>
 [Authorize(Policy = Policies.CanChange)]
-public sealed class EditModel(Database database) : PageModel
+public sealed class EditModel(Database database, WorkspaceEditor workspaces) : PageModel
 {
     public sealed class WorkspaceInput
     {
@@ -27,41 +29,45 @@ public sealed class EditModel(Database database) : PageModel
     {
         Id = id;
         if (id is null) return Page();
-        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        var name = await connection.QuerySingleOrDefaultAsync<string>("SELECT name FROM workspaces WHERE id = @id", new { id });
-        if (name is null) return NotFound();
+        if (await LoadNameAsync(id.Value) is not { } name) return NotFound();
         CurrentName = Input.Name = name;
         return Page();
     }
 
     public async Task<IActionResult> OnPostAsync(long? id)
     {
+        var cancellationToken = HttpContext.RequestAborted;
         Id = id;
-        var name = Input.Name.Trim();
-        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
         if (id is not null)
         {
-            var current = await connection.QuerySingleOrDefaultAsync<string>("SELECT name FROM workspaces WHERE id = @id", new { id });
-            if (current is null) return NotFound();
+            if (await LoadNameAsync(id.Value) is not { } current) return NotFound();
             CurrentName = current;
         }
 
-        if (name.Length == 0)
-            ModelState.AddModelError("Input.Name", "Enter a name for the workspace.");
-        else if (await connection.ExecuteScalarAsync<long>(
-                     "SELECT COUNT(*) FROM workspaces WHERE name = @name AND id <> @id", new { name, id = id ?? 0 }) > 0)
-            ModelState.AddModelError("Input.Name", $"A workspace named \"{name}\" already exists.");
-        if (!ModelState.IsValid) return Page();
-
-        if (id is null)
+        if (!ModelState.IsValid)
         {
-            id = await connection.ExecuteScalarAsync<long>(
-                database.Provider.InsertReturningId("workspaces", "name, created_at", "@name, @Now"), new { name, Now = DateTime.UtcNow });
+            // The form did not bind (the framework says why): say what else is wrong, and change nothing.
+            ModelState.AddProblems(await workspaces.CheckAsync(id, Input.Name, cancellationToken), "Input.");
+            return Page();
         }
-        else
+        try
         {
-            await connection.ExecuteAsync("UPDATE workspaces SET name = @name WHERE id = @id", new { name, id });
+            if (id is null)
+                id = await workspaces.CreateAsync(Input.Name, cancellationToken);
+            else if (!await workspaces.RenameAsync(id.Value, Input.Name, cancellationToken))
+                return NotFound();
+        }
+        catch (ChangeRefusedException refused)
+        {
+            ModelState.AddProblems(refused.Problems, "Input.");
+            return Page();
         }
         return RedirectToPage("/Workspaces/Details", new { id });
+    }
+
+    private async Task<string?> LoadNameAsync(long id)
+    {
+        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
+        return await connection.QuerySingleOrDefaultAsync<string>("SELECT name FROM workspaces WHERE id = @id", new { id });
     }
 }
