@@ -121,7 +121,7 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
     }
 
     /// <summary>
-    /// Deletes a schedule. Its jobs stay (Initiated By still names it) but forget its id, which SQLite
+    /// Deletes a schedule. Its jobs stay (Initiated By still names it) but forget its id, which the database
     /// may give a later schedule. Returns its name, or null when the collection has no such schedule.
     /// </summary>
     public async Task<string?> DeleteAsync(long collectionId, long scheduleId, string deletedBy, CancellationToken cancellationToken = default)
