@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Dapper;
-using DbUp;
 using DbUp.Engine;
 
 namespace JobTracker.Db;

@@ -5,9 +5,7 @@ using JobTracker.Db.Sqlite;
 using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Running;
 using JobTracker.Jobs.Storage;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace JobTracker.Benchmarks;
 

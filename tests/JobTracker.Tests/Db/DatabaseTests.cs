@@ -2,7 +2,6 @@ using Dapper;
 using JobTracker.Db;
 using JobTracker.Db.Sqlite;
 using JobTracker.Tests.Infrastructure;
-using Xunit;
 
 namespace JobTracker.Tests.Db;
 

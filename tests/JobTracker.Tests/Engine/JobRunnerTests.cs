@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Imports;

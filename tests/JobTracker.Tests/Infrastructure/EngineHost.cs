@@ -14,7 +14,6 @@ using JobTracker.Jobs.Users;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Xunit;
 
 namespace JobTracker.Tests.Infrastructure;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using Dapper;
 using JobTracker.Db;
@@ -8,9 +8,9 @@ using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Running;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -352,12 +352,17 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
             """,
             new
             {
-                collectionId, fileName, status, initiatedBy, now,
+                collectionId,
+                fileName,
+                status,
+                initiatedBy,
+                now,
                 startedAt = status == Status.Queued ? (DateTime?)null : now,
                 finishedAt = finished ? now : (DateTime?)null,
                 totalRows = status == Status.Queued ? null : totalRows,
                 succeeded = succeededRows ?? (status == Status.Completed ? totalRows ?? 0 : 0),
-                leaseOwner, leaseUntil,
+                leaseOwner,
+                leaseUntil,
             });
     }
 

@@ -1,6 +1,6 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Net;
 using System.Text;
 using JobTracker.Db;
 using JobTracker.Jobs.Imports;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using Dapper;
 using JobTracker.Db;
-using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Running;
 using JobTracker.Tests.Engine;
 using JobTracker.Tests.Infrastructure;

@@ -1,11 +1,10 @@
 using System.Text;
-using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Exports;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace JobTracker.Web.Pages.Collections;
 

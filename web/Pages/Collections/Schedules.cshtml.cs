@@ -2,8 +2,8 @@ using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Schedules;
 using JobTracker.Web.Hosting;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace JobTracker.Web.Pages.Collections;
 

@@ -5,8 +5,8 @@ using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Schedules;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace JobTracker.Web.Pages.Collections;
 

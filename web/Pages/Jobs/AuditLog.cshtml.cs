@@ -3,8 +3,8 @@ using JobTracker.Db;
 using JobTracker.Jobs.Imports;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Net.Http.Headers;
 
 namespace JobTracker.Web.Pages.Jobs;

@@ -4,8 +4,8 @@ using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace JobTracker.Web.Pages.Jobs;
 
