@@ -17,16 +17,6 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
 {
     public const int MaxNameLength = 100;
 
-    private sealed record Stored
-    {
-        public long Id { get; init; }
-        public string Name { get; init; } = "";
-        public string Cron { get; init; } = "";
-        public string TimeZone { get; init; } = "";
-        public string NamePattern { get; init; } = "";
-        public int RecordsPerFile { get; init; }
-    }
-
     private sealed record Checked(string Name, ScheduleDefinition? Definition, IReadOnlyList<InputProblem> Problems);
 
     /// <summary>The problems a save would be refused for at <paramref name="now"/>; writes nothing.</summary>
@@ -179,9 +169,9 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
         return $"{collectionName} already has a schedule named \"{name}\".";
     }
 
-    private static Task<Stored?> LoadAsync(DbConnection connection, long collectionId, long scheduleId) =>
-        connection.QuerySingleOrDefaultAsync<Stored?>("""
-            SELECT id AS Id, name AS Name, cron AS Cron, time_zone AS TimeZone, name_pattern AS NamePattern, records_per_file AS RecordsPerFile
+    private static Task<ScheduleRow?> LoadAsync(DbConnection connection, long collectionId, long scheduleId) =>
+        connection.QuerySingleOrDefaultAsync<ScheduleRow?>($"""
+            SELECT {ScheduleRow.Columns}
               FROM export_schedules
              WHERE id = @scheduleId AND collection_id = @collectionId
             """, new { collectionId, scheduleId });

@@ -23,24 +23,6 @@ public sealed class ScheduleFirer(
     IOptions<ScheduleOptions> options,
     ILogger<ScheduleFirer> logger)
 {
-    /// <summary>A schedule with a fire due, as read from export_schedules.</summary>
-    public sealed record DueFire
-    {
-        public long Id { get; init; }
-        public long CollectionId { get; init; }
-        public string Name { get; init; } = "";
-        public string Cron { get; init; } = "";
-        public string TimeZone { get; init; } = "";
-        public string NamePattern { get; init; } = "";
-        public int RecordsPerFile { get; init; }
-        public DateTime NextFireAt { get; init; }
-    }
-
-    private const string DueColumns = """
-        id AS Id, collection_id AS CollectionId, name AS Name, cron AS Cron, time_zone AS TimeZone,
-        name_pattern AS NamePattern, records_per_file AS RecordsPerFile, next_fire_at AS NextFireAt
-        """;
-
     /// <summary>What a scheduled export's Initiated By says: the schedule, by name.</summary>
     public static string InitiatedBy(string scheduleName) => $"schedule: {scheduleName}";
 
@@ -66,11 +48,11 @@ public sealed class ScheduleFirer(
     }
 
     /// <summary>The enabled schedules whose next fire is at or before <paramref name="now"/>.</summary>
-    public async Task<IReadOnlyList<DueFire>> FindDueAsync(DateTime now, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ScheduleRow>> FindDueAsync(DateTime now, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<DueFire>($"""
-            SELECT {DueColumns}
+        return (await connection.QueryAsync<ScheduleRow>($"""
+            SELECT {ScheduleRow.Columns}
               FROM export_schedules
              WHERE enabled = 1 AND next_fire_at IS NOT NULL AND next_fire_at <= @now
              ORDER BY next_fire_at, id
@@ -81,10 +63,10 @@ public sealed class ScheduleFirer(
     /// Fires one due fire: submits its export job, then moves next_fire_at past <paramref name="now"/>
     /// if it still holds this fire. Returns the job id, or null when this fire's job existed already.
     /// </summary>
-    public async Task<long?> FireAsync(DueFire fire, DateTime now, CancellationToken cancellationToken = default)
+    public async Task<long?> FireAsync(ScheduleRow fire, DateTime now, CancellationToken cancellationToken = default)
     {
         var definition = ScheduleDefinition.Read(fire.Cron, fire.TimeZone, fire.NamePattern, fire.RecordsPerFile);
-        var due = fire.NextFireAt;
+        var due = fire.NextFireAt ?? throw new ArgumentException("The schedule has no fire due.", nameof(fire));
         var notes = new List<string>();
         if (now - due > options.Value.ScheduleMisfireThreshold) notes.Add(MissedFireNote(definition, due, now));
         var exportName = ExportName(definition, fire.Id, due, notes);
@@ -114,11 +96,11 @@ public sealed class ScheduleFirer(
     /// </summary>
     public async Task<long?> RunNowAsync(long scheduleId, string userName, CancellationToken cancellationToken = default)
     {
-        DueFire? schedule;
+        ScheduleRow? schedule;
         await using (var connection = await database.OpenAsync(cancellationToken))
         {
-            schedule = await connection.QuerySingleOrDefaultAsync<DueFire>(
-                $"SELECT {DueColumns} FROM export_schedules WHERE id = @scheduleId", new { scheduleId });
+            schedule = await connection.QuerySingleOrDefaultAsync<ScheduleRow>(
+                $"SELECT {ScheduleRow.Columns} FROM export_schedules WHERE id = @scheduleId", new { scheduleId });
         }
         if (schedule is null) return null;
 

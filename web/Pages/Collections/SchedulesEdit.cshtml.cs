@@ -31,17 +31,6 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
     }
 
 
-    private sealed record StoredSchedule
-    {
-        public long Id { get; init; }
-        public string Name { get; init; } = "";
-        public string Cron { get; init; } = "";
-        public string TimeZone { get; init; } = "";
-        public string NamePattern { get; init; } = "";
-        public int RecordsPerFile { get; init; }
-        public bool Enabled { get; init; }
-    }
-
     [BindProperty]
     public ScheduleInput Input { get; set; } = new();
 
@@ -159,7 +148,7 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
 
     public async Task<IActionResult> OnPostRunNowAsync(long id, long scheduleId)
     {
-        StoredSchedule? stored;
+        ScheduleRow? stored;
         await using (var connection = await database.OpenAsync(HttpContext.RequestAborted))
         {
             stored = await LoadScheduleAsync(connection, id, scheduleId);
@@ -206,11 +195,10 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
         return true;
     }
 
-    private async Task<StoredSchedule?> LoadScheduleAsync(System.Data.Common.DbConnection connection, long id, long scheduleId)
+    private async Task<ScheduleRow?> LoadScheduleAsync(System.Data.Common.DbConnection connection, long id, long scheduleId)
     {
-        var stored = await connection.QuerySingleOrDefaultAsync<StoredSchedule>("""
-            SELECT id AS Id, name AS Name, cron AS Cron, time_zone AS TimeZone, name_pattern AS NamePattern,
-                   records_per_file AS RecordsPerFile, enabled AS Enabled
+        var stored = await connection.QuerySingleOrDefaultAsync<ScheduleRow>($"""
+            SELECT {ScheduleRow.Columns}
               FROM export_schedules
              WHERE id = @scheduleId AND collection_id = @id
             """, new { id, scheduleId });

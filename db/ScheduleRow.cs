@@ -1,0 +1,20 @@
+namespace JobTracker.Db;
+
+/// <summary>An export schedule as the engine and the pages read it from export_schedules.</summary>
+public sealed record ScheduleRow
+{
+    public long Id { get; init; }
+    public long CollectionId { get; init; }
+    public string Name { get; init; } = "";
+    public string Cron { get; init; } = "";
+    public string TimeZone { get; init; } = "";
+    public string NamePattern { get; init; } = "";
+    public int RecordsPerFile { get; init; }
+    public bool Enabled { get; init; }
+    public DateTime? NextFireAt { get; init; }
+
+    public const string Columns = """
+        id AS Id, collection_id AS CollectionId, name AS Name, cron AS Cron, time_zone AS TimeZone,
+        name_pattern AS NamePattern, records_per_file AS RecordsPerFile, enabled AS Enabled, next_fire_at AS NextFireAt
+        """;
+}
