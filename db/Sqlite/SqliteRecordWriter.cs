@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -9,6 +10,8 @@ namespace JobTracker.Db.Sqlite;
 /// </summary>
 internal sealed class SqliteRecordWriter : RecordWriter
 {
+    private const int CancellationCheckEvery = 256;
+
     private readonly sqlite3 db;
     private readonly sqlite3_stmt insert;
     private readonly sqlite3_stmt update;
@@ -27,9 +30,21 @@ internal sealed class SqliteRecordWriter : RecordWriter
         return statement;
     }
 
-    public override bool InsertIfAbsent(string key, ReadOnlySpan<byte> utf8Json) => Step(insert, key, utf8Json) == 1;
-
-    public override void Update(string key, ReadOnlySpan<byte> utf8Json) => Step(update, key, utf8Json);
+    /// <remarks>
+    /// One prepared INSERT … ON CONFLICT DO NOTHING per record, and an UPDATE when it inserted nothing:
+    /// SQLite runs in this process, so a statement per record costs less than any bulk path.
+    /// </remarks>
+    public override Task WriteAsync(IReadOnlyList<RecordWrite> records, bool[] created, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (i % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
+            var (key, json) = records[i];
+            created[i] = Step(insert, key, json) == 1;
+            if (!created[i]) Step(update, key, json);
+        }
+        return Task.CompletedTask;
+    }
 
     private int Step(sqlite3_stmt statement, string key, ReadOnlySpan<byte> json)
     {

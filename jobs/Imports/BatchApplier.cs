@@ -53,25 +53,29 @@ internal sealed class BatchApplier : IAsyncDisposable
         var started = batch.StartedAt ?? DateTime.UtcNow;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        var audit = new BatchAudit();
-        int succeeded = 0, failed = 0, created = 0;
-        for (var i = 0; i < prepared.Count; i++)
+        var writes = new List<RecordWrite>(prepared.Count);
+        foreach (var row in prepared)
         {
-            if (i % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
-            var row = prepared[i];
+            if (row.Failure is null) writes.Add(new RecordWrite(row.Key ?? Guid.CreateVersion7().ToString("N"), row.Json!));
+        }
+        var isNew = new bool[writes.Count];
+        await records.WriteAsync(writes, isNew, transaction, cancellationToken);
+
+        var audit = new BatchAudit();
+        int failed = 0, created = 0, written = 0;
+        foreach (var row in prepared)
+        {
             if (row.Failure is { } failure)
             {
                 failed++;
                 audit.Add(row.RowNumber, row.Key, AuditLog.Failed, failure.Field, failure.Message);
                 continue;
             }
-            var key = row.Key ?? Guid.CreateVersion7().ToString("N");
-            var isNew = records.InsertIfAbsent(key, row.Json!);
-            if (isNew) created++;
-            else records.Update(key, row.Json!);
-            succeeded++;
-            audit.Add(row.RowNumber, key, isNew ? AuditLog.Created : AuditLog.Updated, null, null);
+            var wasNew = isNew[written];
+            if (wasNew) created++;
+            audit.Add(row.RowNumber, writes[written++].Key, wasNew ? AuditLog.Created : AuditLog.Updated, null, null);
         }
+        var succeeded = written;
         cancellationToken.ThrowIfCancellationRequested();
 
         var now = DateTime.UtcNow;
