@@ -27,6 +27,13 @@ internal static class LeasedBatches
     public static async Task<bool> FinishAsync(
         DbConnection connection, DbTransaction transaction, BatchRow batch, BatchOutcome outcome, JobLease lease, DateTime now)
     {
+        // The job's row first, then the batch's: every writer (Stop Job, fail, finish) locks in this order.
+        var jobWritten = await connection.ExecuteAsync("""
+            UPDATE jobs
+               SET succeeded_rows = succeeded_rows + @SucceededRows, failed_rows = failed_rows + @FailedRows, lease_until = @until
+             WHERE id = @JobId AND lease_owner = @Owner AND finished_at IS NULL
+            """,
+            new { outcome.SucceededRows, outcome.FailedRows, until = lease.Until(now), batch.JobId, lease.Owner }, transaction);
         var batchWritten = await connection.ExecuteAsync("""
             UPDATE batches
                SET status = @Status, status_reason = @Reason, started_at = @StartedAt, finished_at = @now,
@@ -47,12 +54,6 @@ internal static class LeasedBatches
                 Queued = Status.Queued,
                 InProgress = Status.InProgress,
             }, transaction);
-        var jobWritten = await connection.ExecuteAsync("""
-            UPDATE jobs
-               SET succeeded_rows = succeeded_rows + @SucceededRows, failed_rows = failed_rows + @FailedRows, lease_until = @until
-             WHERE id = @JobId AND lease_owner = @Owner AND finished_at IS NULL
-            """,
-            new { outcome.SucceededRows, outcome.FailedRows, until = lease.Until(now), batch.JobId, lease.Owner }, transaction);
         if (batchWritten == 1 && jobWritten == 1) return true;
         await transaction.RollbackAsync(CancellationToken.None);
         return false;

@@ -87,7 +87,8 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
         await using var connection = await database.OpenAsync(cancellationToken);
         if (await LoadAsync(connection, collectionId, scheduleId) is not { } stored) return null;
         await connection.ExecuteAsync(
-            "UPDATE export_schedules SET enabled = 0, next_fire_at = NULL WHERE id = @scheduleId AND collection_id = @collectionId", new { collectionId, scheduleId });
+            "UPDATE export_schedules SET enabled = @Paused, next_fire_at = NULL WHERE id = @scheduleId AND collection_id = @collectionId",
+            new { Paused = false, collectionId, scheduleId });
         logger.LogInformation("{UserName} paused export schedule {ScheduleId} ({ScheduleName})", pausedBy, scheduleId, stored.Name);
         return stored.Name;
     }
@@ -104,8 +105,8 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
 
         var nextFireAt = definition.NextFireAfter(DateTime.UtcNow);
         await connection.ExecuteAsync(
-            "UPDATE export_schedules SET enabled = 1, next_fire_at = @nextFireAt WHERE id = @scheduleId AND collection_id = @collectionId AND enabled = 0",
-            new { collectionId, scheduleId, nextFireAt });
+            "UPDATE export_schedules SET enabled = @Enabled, next_fire_at = @nextFireAt WHERE id = @scheduleId AND collection_id = @collectionId AND enabled = @Paused",
+            new { Enabled = true, Paused = false, collectionId, scheduleId, nextFireAt });
         logger.LogInformation("{UserName} resumed export schedule {ScheduleId} ({ScheduleName}), next fire {NextFireAt}", resumedBy, scheduleId, stored.Name, nextFireAt);
         return new ScheduleState(scheduleId, stored.Name, definition, nextFireAt);
     }

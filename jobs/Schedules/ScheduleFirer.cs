@@ -54,9 +54,9 @@ public sealed class ScheduleFirer(
         return (await connection.QueryAsync<ScheduleRow>($"""
             SELECT {ScheduleRow.Columns}
               FROM export_schedules
-             WHERE enabled = 1 AND next_fire_at IS NOT NULL AND next_fire_at <= @now
+             WHERE enabled = @Enabled AND next_fire_at IS NOT NULL AND next_fire_at <= @now
              ORDER BY next_fire_at, id
-            """, new { now })).AsList();
+            """, new { Enabled = true, now })).AsList();
     }
 
     /// <summary>
@@ -78,8 +78,8 @@ public sealed class ScheduleFirer(
         var next = definition.NextFireAfter(now);
         await using var connection = await database.OpenAsync(cancellationToken);
         var advanced = await connection.ExecuteAsync(
-            "UPDATE export_schedules SET next_fire_at = @next WHERE id = @Id AND enabled = 1 AND next_fire_at = @due",
-            new { next, fire.Id, due });
+            "UPDATE export_schedules SET next_fire_at = @next WHERE id = @Id AND enabled = @Enabled AND next_fire_at = @due",
+            new { next, fire.Id, Enabled = true, due });
 
         if (jobId is not null)
             logger.LogInformation("Schedule {ScheduleId} ({ScheduleName}) fired for {FireTime}: export job {JobId} ({ExportName}); next fire {NextFire}",

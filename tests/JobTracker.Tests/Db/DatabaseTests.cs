@@ -31,7 +31,7 @@ public sealed class DatabaseTests : IDisposable
     {
         var refused = Assert.Throws<InvalidOperationException>(() => Database.Create("Oracle", null, folder.Path));
 
-        Assert.Equal("JobTracker:Database:Provider is 'Oracle', which this version does not support. Supported: Sqlite.", refused.Message);
+        Assert.Equal("JobTracker:Database:Provider is 'Oracle', which this version does not support. Supported: Sqlite, PostgreSql.", refused.Message);
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class DatabaseTests : IDisposable
     [Fact]
     public void Migrations_are_journaled_under_the_names_databases_created_before_the_provider_folders_recorded()
     {
-        var database = Database.Create("Sqlite", folder.ConnectionString, folder.Path);
+        var database = Database.Create("Sqlite", folder.SqliteConnectionString, folder.Path);
         database.Migrate();
 
         using var connection = database.Open();
@@ -65,7 +65,7 @@ public sealed class DatabaseTests : IDisposable
     [Fact]
     public void A_unique_key_violation_is_recognised_and_a_foreign_key_violation_is_not()
     {
-        var database = Database.Create("Sqlite", folder.ConnectionString, folder.Path);
+        var database = Database.Create("Sqlite", folder.SqliteConnectionString, folder.Path);
         database.Migrate();
         using var connection = database.Open();
         var workspaceId = connection.ExecuteScalar<long>("INSERT INTO workspaces (name, created_at) VALUES ('W', @now) RETURNING id", new { now = DateTime.UtcNow });

@@ -1,7 +1,6 @@
 using System.Text;
 using Dapper;
 using JobTracker.Db;
-using JobTracker.Db.Sqlite;
 using JobTracker.Jobs;
 using JobTracker.Jobs.Catalog;
 using JobTracker.Jobs.Exports;
@@ -36,7 +35,7 @@ public sealed class EngineHost : IDisposable
             ["JobTracker:NodeId"] = "test",
             ["JobTracker:Lease"] = (lease ?? TimeSpan.FromSeconds(30)).ToString(),
         }).Build();
-        Database = Database.Create(SqliteProvider.ProviderName, Folder.ConnectionString, Folder.Path);
+        Database = Database.Create(Folder.Provider, Folder.ConnectionString, Folder.Path);
         Database.Migrate();
         services = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))

@@ -71,6 +71,7 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
     {
         var settings = new Dictionary<string, string>
         {
+            ["JobTracker:Database:Provider"] = Folder.Provider,
             ["ConnectionStrings:JobTracker"] = Folder.ConnectionString,
             ["JobTracker:StoragePath"] = Folder.StoragePath,
             ["JobTracker:Admin:Password"] = AdminPassword,

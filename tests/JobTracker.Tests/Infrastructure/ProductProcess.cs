@@ -24,6 +24,7 @@ public sealed class ProductProcess : IDisposable
         };
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["JobTracker__Database__Provider"] = folder.Provider;
         start.Environment["ConnectionStrings__JobTracker"] = folder.ConnectionString;
         start.Environment["JobTracker__StoragePath"] = folder.StoragePath;
         start.Environment["JobTracker__NodeId"] = nodeId;

@@ -1,0 +1,138 @@
+using System.Buffers;
+using System.Data;
+using System.Data.Common;
+using System.Text;
+using DbUp;
+using DbUp.Builder;
+using Npgsql;
+
+namespace JobTracker.Db.PostgreSql;
+
+/// <summary>
+/// PostgreSQL through Npgsql: several nodes on one server. Jobs are claimed with FOR UPDATE SKIP
+/// LOCKED, so nodes never wait on each other or take the same job; imports write each batch with a
+/// binary COPY and one set-based upsert (<see cref="PostgreSqlRecordWriter"/>).
+/// </summary>
+public sealed class PostgreSqlProvider : DatabaseProvider
+{
+    public const string ProviderName = "PostgreSql";
+
+    public override string Name => ProviderName;
+
+    public override string DefaultConnectionString => "Host=localhost;Database=jobtracker";
+
+    public override string PrepareConnectionString(string connectionString, string baseDirectory) =>
+        new NpgsqlConnectionStringBuilder(connectionString).ConnectionString;
+
+    public override string Describe(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var schema = string.IsNullOrEmpty(builder.SearchPath) ? "" : $" (schema {builder.SearchPath})";
+        return $"{builder.Host}:{builder.Port}/{builder.Database}{schema}";
+    }
+
+    public override DbConnection CreateConnection(string connectionString) => new NpgsqlConnection(connectionString);
+
+    public override void OnOpen(DbConnection connection)
+    {
+    }
+
+    /// <summary>Creates the database when the server does not have it yet, and the schema a Search Path names.</summary>
+    public override void PrepareDatabase(Database database)
+    {
+        EnsureDatabase.For.PostgresqlDatabase(database.ConnectionString);
+        var schema = new NpgsqlConnectionStringBuilder(database.ConnectionString).SearchPath?.Split(',')[0].Trim();
+        if (string.IsNullOrEmpty(schema)) return;
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"CREATE SCHEMA IF NOT EXISTS \"{schema.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+        command.ExecuteNonQuery();
+    }
+
+    public override UpgradeEngineBuilder MigrationTarget(string connectionString) =>
+        DeployChanges.To.PostgresqlDatabase(connectionString);
+
+    public override bool IsUniqueViolation(Exception exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    public override string Paging => "LIMIT @Take OFFSET @Skip";
+
+    public override string InsertReturningId(string table, string columns, string values) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id";
+
+    /// <remarks>
+    /// The inner SELECT locks the job it picks and skips jobs other nodes are claiming right now; a
+    /// job whose lease another node took meanwhile no longer matches and is passed over.
+    /// </remarks>
+    public override string ClaimNextJob => """
+        UPDATE jobs
+           SET lease_owner = @Owner,
+               lease_until = @Until,
+               status      = CASE WHEN status = 'QUEUED' THEN 'IN PROGRESS' ELSE status END,
+               started_at  = COALESCE(started_at, @Now)
+         WHERE id = (SELECT j.id
+                       FROM jobs j
+                      WHERE j.finished_at IS NULL
+                        AND (j.lease_owner IS NULL OR j.lease_until < @Now)
+                        AND NOT EXISTS (SELECT 1 FROM jobs e
+                                         WHERE e.collection_id = j.collection_id
+                                           AND e.finished_at IS NULL
+                                           AND e.id < j.id)
+                      ORDER BY j.id
+                      LIMIT 1
+                        FOR UPDATE SKIP LOCKED)
+           AND (lease_owner IS NULL OR lease_until < @Now)
+        RETURNING id
+        """;
+
+    public override RecordWriter CreateRecordWriter(DbConnection connection, long collectionId) =>
+        new PostgreSqlRecordWriter((NpgsqlConnection)connection, collectionId);
+
+    public override string InsertExportJob => """
+        INSERT INTO jobs (collection_id, job_type, file_name, export_name, status, note, initiated_by,
+                          batch_size, created_at, schedule_id, scheduled_for)
+        VALUES (@collectionId, 'Export', @exportName, @exportName, @Queued, @note, @initiatedBy,
+                @recordsPerFile, @now, @scheduleId, @scheduledFor)
+        ON CONFLICT DO NOTHING
+        RETURNING id
+        """;
+
+    /// <remarks>One streamed read; each key and JSON is encoded to UTF-8 into one reused buffer.</remarks>
+    public override int ReadRecords(DbConnection connection, long collectionId, string firstKey, string lastKey, RecordVisitor visit)
+    {
+        using var command = new NpgsqlCommand("""
+            SELECT record_key, data FROM records
+             WHERE collection_id = @collectionId AND record_key >= @firstKey AND record_key <= @lastKey
+             ORDER BY record_key
+            """, (NpgsqlConnection)connection);
+        command.Parameters.AddWithValue("collectionId", collectionId);
+        command.Parameters.AddWithValue("firstKey", firstKey);
+        command.Parameters.AddWithValue("lastKey", lastKey);
+        using var reader = command.ExecuteReader(CommandBehavior.SequentialAccess);
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            var count = 0;
+            while (reader.Read())
+            {
+                var key = reader.GetString(0);
+                var data = reader.GetString(1);
+                var needed = Encoding.UTF8.GetMaxByteCount(key.Length + data.Length);
+                if (needed > buffer.Length)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = ArrayPool<byte>.Shared.Rent(needed);
+                }
+                var keyLength = Encoding.UTF8.GetBytes(key, buffer);
+                var dataLength = Encoding.UTF8.GetBytes(data, buffer.AsSpan(keyLength));
+                visit(buffer.AsSpan(0, keyLength), buffer.AsSpan(keyLength, dataLength));
+                count++;
+            }
+            return count;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
