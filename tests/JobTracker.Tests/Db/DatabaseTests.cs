@@ -31,7 +31,7 @@ public sealed class DatabaseTests : IDisposable
     {
         var refused = Assert.Throws<InvalidOperationException>(() => Database.Create("Oracle", null, folder.Path));
 
-        Assert.Equal("JobTracker:Database:Provider is 'Oracle', which this version does not support. Supported: Sqlite.", refused.Message);
+        Assert.Equal("JobTracker:Database:Provider is 'Oracle', which this version does not support. Supported: Sqlite, SqlServer.", refused.Message);
     }
 
     [Fact]
