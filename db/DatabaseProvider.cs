@@ -26,9 +26,10 @@ public abstract class DatabaseProvider
         null or "" => new Sqlite.SqliteProvider(),
         var n when n.Equals(Sqlite.SqliteProvider.ProviderName, StringComparison.OrdinalIgnoreCase) => new Sqlite.SqliteProvider(),
         var n when n.Equals(PostgreSql.PostgreSqlProvider.ProviderName, StringComparison.OrdinalIgnoreCase) => new PostgreSql.PostgreSqlProvider(),
+        var n when n.Equals(SqlServer.SqlServerProvider.ProviderName, StringComparison.OrdinalIgnoreCase) => new SqlServer.SqlServerProvider(),
         var n => throw new InvalidOperationException(
             $"JobTracker:Database:Provider is '{n}', which this version does not support. " +
-            $"Supported: {Sqlite.SqliteProvider.ProviderName}, {PostgreSql.PostgreSqlProvider.ProviderName}."),
+            $"Supported: {Sqlite.SqliteProvider.ProviderName}, {PostgreSql.PostgreSqlProvider.ProviderName}, {SqlServer.SqlServerProvider.ProviderName}."),
     };
 
     /// <summary>The connection string as this process uses it: relative file paths resolved against <paramref name="baseDirectory"/>, defaults filled in.</summary>

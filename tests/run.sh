@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds everything and runs the whole test suite: unit, integration (real SQLite files, real
-# HTTP, child processes) and browser tests (Playwright driving Debian's Chromium).
+# HTTP, child processes) and browser tests (Playwright driving Debian's Chromium) - once on SQLite,
+# then again on PostgreSQL (a throwaway cluster of its own, started here and stopped at the end).
 # Usage (from anywhere): bash tests/run.sh
+# JOBTRACKER_TEST_POSTGRES=<connection string> uses that server instead of starting one.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,20 +23,39 @@ export JOBTRACKER_CHROMIUM="$chromium"
 
 dotnet build JobTracker.sln -c Release -nologo -clp:ErrorsOnly || exit 1
 
-log=$(mktemp)
-dotnet test tests/JobTracker.Tests -c Release --no-build -nologo 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-
-# The runner's summary, e.g. "Failed!  - Failed: 1, Passed: 56, Skipped: 0, Total: 57", as one plain line.
-summary=$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$log" | tail -n 1)
-rm -f "$log"
-if [ -z "$summary" ]; then
-  echo "0 passed, 1 failed (the test run did not finish; see above)"
-  exit 1
+pg_dir=""
+stop_postgres() { [ -n "$pg_dir" ] && bash tests/postgres.sh stop "$pg_dir"; }
+trap stop_postgres EXIT
+if [ -z "${JOBTRACKER_TEST_POSTGRES:-}" ]; then
+  pg_dir=$(mktemp -d /tmp/jobtracker-pg.XXXXXX)/cluster
+  JOBTRACKER_TEST_POSTGRES=$(bash tests/postgres.sh start "$pg_dir" "${JOBTRACKER_TEST_POSTGRES_PORT:-55433}") || exit 1
 fi
-failed=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$summary")
-passed=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")
-skipped=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")
+export JOBTRACKER_TEST_POSTGRES
+
+passed=0; failed=0; skipped=0; status=0
+# One pass of the suite on a provider; adds its counts to the totals.
+run_pass() {
+  local provider=$1 log summary
+  echo "== Tests on $provider"
+  log=$(mktemp)
+  JOBTRACKER_TEST_PROVIDER=$provider dotnet test tests/JobTracker.Tests -c Release --no-build -nologo 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  # The runner's summary, e.g. "Failed!  - Failed: 1, Passed: 56, Skipped: 0, Total: 57".
+  summary=$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$log" | tail -n 1)
+  rm -f "$log"
+  if [ -z "$summary" ]; then
+    echo "The $provider test run did not finish; see above."
+    failed=$((failed + 1)); status=1
+    return
+  fi
+  failed=$((failed + $(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$summary")))
+  passed=$((passed + $(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")))
+  skipped=$((skipped + $(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")))
+}
+
+run_pass Sqlite
+run_pass PostgreSql
+
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else

@@ -31,7 +31,7 @@ public sealed class DatabaseTests : IDisposable
     {
         var refused = Assert.Throws<InvalidOperationException>(() => Database.Create("Oracle", null, folder.Path));
 
-        Assert.Equal("JobTracker:Database:Provider is 'Oracle', which this version does not support. Supported: Sqlite, PostgreSql.", refused.Message);
+        Assert.Equal("JobTracker:Database:Provider is 'Oracle', which this version does not support. Supported: Sqlite, PostgreSql, SqlServer.", refused.Message);
     }
 
     [Fact]
@@ -80,5 +80,30 @@ public sealed class DatabaseTests : IDisposable
         Assert.NotNull(orphan);
         Assert.False(database.Provider.IsUniqueViolation(orphan));
         Assert.False(database.Provider.IsUniqueViolation(new InvalidOperationException()));
+    }
+
+    [Fact]
+    public void A_batch_row_reads_its_row_count_under_the_quoted_alias()
+    {
+        var database = Database.Create("Sqlite", folder.ConnectionString, folder.Path);
+        database.Migrate();
+        using var connection = database.Open();
+        var now = DateTime.UtcNow;
+        var workspaceId = connection.ExecuteScalar<long>("INSERT INTO workspaces (name, created_at) VALUES ('W', @now) RETURNING id", new { now });
+        var collectionId = connection.ExecuteScalar<long>(
+            "INSERT INTO collections (workspace_id, name, created_at) VALUES (@workspaceId, 'C', @now) RETURNING id", new { workspaceId, now });
+        var jobId = connection.ExecuteScalar<long>("""
+            INSERT INTO jobs (collection_id, job_type, file_name, status, initiated_by, batch_size, created_at)
+            VALUES (@collectionId, 'Import', 'f.csv', 'QUEUED', 'admin', 10, @now) RETURNING id
+            """, new { collectionId, now });
+        connection.Execute("""
+            INSERT INTO batches (job_id, batch_no, status, first_row, row_count, byte_offset, byte_length, first_line)
+            VALUES (@jobId, 1, 'QUEUED', 1, 7, 0, 70, 2)
+            """, new { jobId });
+
+        var batch = connection.QuerySingle<BatchRow>($"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId", new { jobId });
+
+        Assert.Equal(7, batch.RowCount);
+        Assert.Equal(1, batch.BatchNo);
     }
 }

@@ -171,7 +171,7 @@ public sealed class DetailsModel(Database database) : PageModel
         var paging = new { id, Status = filter.Status, Skip = (PageNumber - 1) * PageSize, Take = PageSize };
         Batches = (await connection.QueryAsync<BatchLine>(filter.Status is null
             ? $"""
-              SELECT batch_no AS BatchNo, status AS Status, status_reason AS StatusReason, row_count AS RowCount,
+              SELECT batch_no AS BatchNo, status AS Status, status_reason AS StatusReason, row_count AS "RowCount",
                      started_at AS StartedAt, finished_at AS FinishedAt, succeeded_rows AS SucceededRows, failed_rows AS FailedRows,
                      file_id AS FileId
                 FROM batches
@@ -179,7 +179,7 @@ public sealed class DetailsModel(Database database) : PageModel
                ORDER BY batch_no {database.Provider.Paging}
               """
             : $"""
-              SELECT batch_no AS BatchNo, status AS Status, status_reason AS StatusReason, row_count AS RowCount,
+              SELECT batch_no AS BatchNo, status AS Status, status_reason AS StatusReason, row_count AS "RowCount",
                      started_at AS StartedAt, finished_at AS FinishedAt, succeeded_rows AS SucceededRows, failed_rows AS FailedRows,
                      file_id AS FileId
                 FROM batches
