@@ -1,6 +1,10 @@
+using System.Globalization;
 using JobTracker.Jobs;
 using JobTracker.Web.Hosting;
 using Serilog;
+
+// Numbers and dates in pages, messages and files read the same on every machine, whatever its locale.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
 
 var builder = WebApplication.CreateBuilder(args);
 
