@@ -1,3 +1,5 @@
+using JobTracker.Jobs.Storage;
+
 namespace JobTracker.Jobs;
 
 /// <summary>Settings of the engine, bound from configuration section "JobTracker".</summary>
@@ -23,7 +25,13 @@ public sealed class EngineOptions
     /// </summary>
     public string NodeId { get; set; } = Environment.MachineName;
 
-    /// <summary>Folder for uploaded files.</summary>
+    /// <summary>
+    /// Where new uploads and export batch files go: <see cref="StorageKind.Folder"/> (under
+    /// <see cref="StoragePath"/>, which every node must mount) or <see cref="StorageKind.Database"/>.
+    /// </summary>
+    public StorageKind Storage { get; set; } = StorageKind.Folder;
+
+    /// <summary>Folder for stored files (Folder storage), and for export batch files while they are written (both).</summary>
     public string StoragePath { get; set; } = "data/files";
 
     /// <summary>Largest accepted upload, in bytes.</summary>

@@ -16,7 +16,7 @@ public static class EngineRegistration
 {
     /// <summary>
     /// The engine: the services every state change goes through (workspaces, collections, schedules,
-    /// users, file storage, job submission and stop), the audit log, and (unless
+    /// users, file storage, sign-in keys, job submission and stop), the audit log, and (unless
     /// JobTracker:RunWorkers is false) the Quartz workers that process queued jobs and the
     /// schedule firer that turns due export schedules into export jobs.
     /// Needs a <see cref="JobTracker.Db.Database"/> singleton.
@@ -28,6 +28,7 @@ public static class EngineRegistration
         var settings = section.Get<EngineOptions>() ?? new EngineOptions();
 
         services.AddSingleton<FileStore>();
+        services.AddSingleton<KeyStore>();
         services.AddSingleton<WorkspaceEditor>();
         services.AddSingleton<CollectionEditor>();
         services.AddSingleton<ScheduleEditor>();

@@ -15,10 +15,12 @@ namespace JobTracker.Jobs.Exports;
 /// finishes export jobs exactly as it does imports. At start (under the lease) the export fixes its
 /// snapshot: the collection's keys in key order, cut into batches of batch_size records with their
 /// first and last key. Then each batch writes {exportName}-{batchNo}.json - a JSON array of the
-/// batch's records in key order, streamed to a temp file, fsynced and moved into place - and commits
-/// in one transaction (its stored_files row, status and counters, the job's counters), only while this
-/// worker holds the job's lease and the batch is unfinished. A batch file is therefore complete or
-/// absent, and offered for download (through batches.file_id) only once its batch has committed.
+/// batch's records in key order, streamed to a temp file - and commits in one transaction (its
+/// stored_files row, status and counters, the job's counters), only while this worker holds the job's
+/// lease and the batch is unfinished. With Folder storage the temp file is fsynced and moved into place
+/// before that commit; with Database storage it is copied into chunks inside it, then deleted. A batch
+/// file is therefore complete or absent, and offered for download (through batches.file_id) only once
+/// its batch has committed.
 /// </summary>
 /// <remarks>
 /// Jobs of one collection run one at a time, so no import changes the collection while its export
@@ -109,12 +111,23 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
             {
                 using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = batch.BatchNo });
                 var fileName = BatchFileName(exportName, batch.BatchNo);
-                var size = WriteBatchFile(connection, collection, batch, folder, fileName, $".{fileName}.{run}{TempSuffix}", cancellationToken);
-                if (!await CommitAsync(connection, job, batch, fileName, size, lease, cancellationToken))
+                var tempPath = Path.Combine(folder, $".{fileName}.{run}{TempSuffix}");
+                try
                 {
-                    logger.LogWarning("Job {JobId} batch {BatchNo} not committed: the job was stopped or taken over", job.Id, batch.BatchNo);
-                    await RemoveUncommittedFilesAsync(job.Id);
-                    return false;
+                    // Folder storage: the file moves into place, then its row commits. Database storage: the temp
+                    // file is copied into chunks inside the commit itself.
+                    var finalPath = files.Kind == StorageKind.Folder ? Path.Combine(folder, fileName) : null;
+                    var size = WriteBatchFile(connection, collection, batch, tempPath, finalPath, fileName, cancellationToken);
+                    if (!await CommitAsync(connection, job, batch, fileName, size, tempPath, lease, cancellationToken))
+                    {
+                        logger.LogWarning("Job {JobId} batch {BatchNo} not committed: the job was stopped or taken over", job.Id, batch.BatchNo);
+                        await RemoveUncommittedFilesAsync(job.Id);
+                        return false;
+                    }
+                }
+                finally
+                {
+                    TryDelete(tempPath);
                 }
             }
             return true;
@@ -124,6 +137,11 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
             // Stopped: once Stop Job has committed, nothing may offer the batch that was running.
             await RemoveUncommittedFilesAsync(job.Id);
             throw;
+        }
+        finally
+        {
+            // Database storage leaves nothing in the folder once the run is over (another file in it keeps it).
+            if (files.Kind == StorageKind.Database) TryDeleteEmptyFolder(folder);
         }
     }
 
@@ -187,13 +205,14 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
     }
 
     /// <summary>
-    /// Writes one batch file: streams the batch's records to a temp file, checks that it holds the
-    /// snapshot's number of records, fsyncs it and moves it over {fileName} (replacing what an earlier,
-    /// uncommitted run of this batch left). Returns the file's size.
+    /// Writes one batch file: streams the batch's records to <paramref name="tempPath"/> and checks that it
+    /// holds the snapshot's number of records. With a <paramref name="finalPath"/> (Folder storage) it then
+    /// fsyncs the file and moves it over that path (replacing what an earlier, uncommitted run of this batch
+    /// left). Returns the file's size.
     /// </summary>
-    private long WriteBatchFile(DbConnection connection, CollectionRow collection, BatchRow batch, string folder, string fileName, string tempName, CancellationToken cancellationToken)
+    private long WriteBatchFile(
+        DbConnection connection, CollectionRow collection, BatchRow batch, string tempPath, string? finalPath, string fileName, CancellationToken cancellationToken)
     {
-        var tempPath = Path.Combine(folder, tempName);
         try
         {
             int written;
@@ -206,7 +225,7 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
                     : WriteRecords(connection, collection, batch, output, cancellationToken);
                 output.Flush();
                 size = output.BytesWritten;
-                file.Flush(flushToDisk: true);
+                file.Flush(flushToDisk: finalPath is not null);
             }
             if (written != batch.RowCount)
             {
@@ -215,19 +234,17 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
                     "Batch files committed before it stay; start the export again.");
             }
             cancellationToken.ThrowIfCancellationRequested();
-            File.Move(tempPath, Path.Combine(folder, fileName), overwrite: true);
+            if (finalPath is not null) File.Move(tempPath, finalPath, overwrite: true);
             return size;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new ExportFailedException(
-                $"The batch file {fileName} could not be written: {ex.Message} Batch files committed before it stay; start the export again once storage is fixed.", ex);
-        }
-        finally
-        {
-            TryDelete(tempPath);
+            throw NotWritten(fileName, ex);
         }
     }
+
+    private static ExportFailedException NotWritten(string fileName, Exception ex) =>
+        new($"The batch file {fileName} could not be written: {ex.Message} Batch files committed before it stay; start the export again once storage is fixed.", ex);
 
     private static int WriteEmptyArray(Utf8FileWriter output)
     {
@@ -280,15 +297,28 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
     }
 
     /// <summary>
-    /// One transaction: the file's stored_files row, the batch COMPLETED with its file and counters, the
-    /// job's counters, and the next batch IN PROGRESS - only while this worker holds the job's lease and
-    /// the batch is unfinished. False (everything rolled back) otherwise.
+    /// One transaction: the file's stored_files row (and with Database storage its content, copied from
+    /// <paramref name="tempPath"/> into chunks), the batch COMPLETED with its file and counters, the job's
+    /// counters, and the next batch IN PROGRESS - only while this worker holds the job's lease and the batch
+    /// is unfinished. False (everything rolled back, chunks included) otherwise.
     /// </summary>
-    private async Task<bool> CommitAsync(DbConnection connection, JobRow job, BatchRow batch, string fileName, long size, JobLease lease, CancellationToken cancellationToken)
+    private async Task<bool> CommitAsync(
+        DbConnection connection, JobRow job, BatchRow batch, string fileName, long size, string tempPath, JobLease lease, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = DateTime.UtcNow;
-        var fileId = await files.AddRowAsync(connection, fileName, FileStore.ExportStorageName(job.Id, fileName), size, now, transaction);
+        var fileId = await files.AddRowAsync(connection, fileName, FileStore.ExportStorageName(job.Id, fileName), size, now, transaction, files.Kind);
+        if (files.Kind == StorageKind.Database)
+        {
+            try
+            {
+                await files.WriteContentAsync(connection, transaction, fileId, tempPath, cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw NotWritten(fileName, ex);
+            }
+        }
         var outcome = new BatchOutcome(batch.StartedAt ?? now, Status.Completed, null, batch.RowCount, 0, fileId);
         if (!await LeasedBatches.FinishAsync(connection, transaction, batch, outcome, lease, now)) return false;
         await LeasedBatches.CommitAsync(connection, transaction, batch, now);
@@ -297,8 +327,10 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
 
     /// <summary>
     /// Once an export has ended without finishing (stopped or failed), no batch of it can commit any
-    /// more: deletes the files in its folder that no committed batch owns (a batch file moved into place
-    /// whose commit was refused, temp files). Does nothing for an unfinished job or an import.
+    /// more: deletes the files in its folder on this node that no committed batch owns (a batch file moved
+    /// into place whose commit was refused, temp files). The database holds nothing to remove: a batch's
+    /// chunks are written in its own commit, so a batch that did not commit left none. Does nothing for an
+    /// unfinished job or an import.
     /// </summary>
     public async Task RemoveUncommittedFilesAsync(long jobId)
     {
@@ -319,6 +351,13 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
             TryDelete(path);
             logger.LogInformation("Job {JobId}: removed {FileName}, which no committed batch owns", jobId, Path.GetFileName(path));
         }
+    }
+
+    private static void TryDeleteEmptyFolder(string folder)
+    {
+        try { Directory.Delete(folder, recursive: false); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     private static void TryDelete(string path)

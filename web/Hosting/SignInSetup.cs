@@ -3,11 +3,13 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Storage;
 using JobTracker.Jobs.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
 
 namespace JobTracker.Web.Hosting;
@@ -59,11 +61,11 @@ public static class SignInSetup
     {
         builder.Services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
 
-        // The keys that protect sign-in cookies and antiforgery tokens live with the rest of the data,
-        // so a restart does not sign everybody out.
-        builder.Services.AddDataProtection()
-            .SetApplicationName("JobTracker")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath("data/keys", builder.Environment.ContentRootPath)));
+        // The keys that protect sign-in cookies and antiforgery tokens live in the database, under one
+        // application name: a restart signs nobody out, and every node accepts every node's cookies.
+        builder.Services.AddDataProtection().SetApplicationName("JobTracker");
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<KeyStore>((options, keys) => options.XmlRepository = new DatabaseXmlRepository(keys));
 
         builder.Services
             .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)

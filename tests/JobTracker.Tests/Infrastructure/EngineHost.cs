@@ -23,14 +23,22 @@ namespace JobTracker.Tests.Infrastructure;
 public sealed class EngineHost : IDisposable
 {
     private readonly ServiceProvider services;
+    private readonly bool ownsFolder;
 
-    public EngineHost(int batchSize = 1000, TestFolder? folder = null, TimeSpan? lease = null)
+    /// <summary>
+    /// An engine on <paramref name="folder"/> (a new one by default, deleted with the engine), with JobTracker:Storage <paramref name="storage"/>
+    /// and JobTracker:StoragePath <paramref name="storagePath"/> when not the folder's own (another node on the same database file).
+    /// </summary>
+    public EngineHost(int batchSize = 1000, TestFolder? folder = null, TimeSpan? lease = null, StorageKind storage = StorageKind.Folder, string? storagePath = null)
     {
+        ownsFolder = folder is null;
         Folder = folder ?? new TestFolder();
+        StoragePath = storagePath ?? Folder.StoragePath;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["JobTracker:BatchSize"] = batchSize.ToString(),
-            ["JobTracker:StoragePath"] = Folder.StoragePath,
+            ["JobTracker:Storage"] = storage.ToString(),
+            ["JobTracker:StoragePath"] = StoragePath,
             ["JobTracker:RunWorkers"] = "false",
             ["JobTracker:NodeId"] = "test",
             ["JobTracker:Lease"] = (lease ?? TimeSpan.FromSeconds(30)).ToString(),
@@ -45,6 +53,7 @@ public sealed class EngineHost : IDisposable
     }
 
     public TestFolder Folder { get; }
+    public string StoragePath { get; }
     public Database Database { get; }
     public JobRunner Runner => services.GetRequiredService<JobRunner>();
     public JobStopper Stopper => services.GetRequiredService<JobStopper>();
@@ -90,6 +99,10 @@ public sealed class EngineHost : IDisposable
 
     public List<BatchRow> Batches(long jobId) => Database.Batches(jobId);
 
+    /// <summary>The files in this host's storage folder, in any folder below it.</summary>
+    public string[] FilesOnDisk() =>
+        Directory.Exists(StoragePath) ? Directory.GetFiles(StoragePath, "*", SearchOption.AllDirectories) : [];
+
     public Dictionary<string, (string Data, long Version)> Records(long collectionId) => Database.Records(collectionId);
 
     /// <summary>The collection's kept record count (collections.record_count).</summary>
@@ -109,6 +122,6 @@ public sealed class EngineHost : IDisposable
     public void Dispose()
     {
         services.Dispose();
-        Folder.Dispose();
+        if (ownsFolder) Folder.Dispose();
     }
 }

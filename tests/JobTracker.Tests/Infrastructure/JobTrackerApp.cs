@@ -6,21 +6,20 @@ using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Running;
+using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace JobTracker.Tests.Infrastructure;
 
 /// <summary>
 /// The whole web app, in process, on a real Kestrel port, on its own <see cref="TestFolder"/>
-/// (SQLite file, uploaded files, data-protection keys, logs), with the Quartz workers running
+/// (SQLite file with the sign-in keys, uploaded files, logs), with the Quartz workers running
 /// for real (poll interval 200 ms) and the demo data (Acme Retail / Customers) seeded.
 /// Settings go through UseSetting: Program.cs reads some of them (RunWorkers, PollInterval,
 /// Workers) while it registers services, before ConfigureAppConfiguration sources would be seen.
@@ -52,6 +51,18 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
     /// <summary>JobTracker:MaxUploadBytes, when a test needs a small upload limit.</summary>
     public long? MaxUploadBytes { get; init; }
 
+    /// <summary>JobTracker:Storage.</summary>
+    public StorageKind Storage { get; init; } = StorageKind.Folder;
+
+    /// <summary>Another node: this app runs on that app's database, with its own folder (storage, logs), NodeId and workers (or none).</summary>
+    public JobTrackerApp? SameDatabaseAs { get; init; }
+
+    public string NodeId { get; init; } = "web-tests";
+    public bool RunWorkers { get; init; } = true;
+
+    /// <summary>The content root (appsettings.json), when not the web project's folder.</summary>
+    public string? ContentRoot { get; init; }
+
     public TestFolder Folder { get; }
 
     /// <summary>The real address Kestrel listens on, e.g. http://127.0.0.1:41234 (starts the server).</summary>
@@ -72,15 +83,16 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
         var settings = new Dictionary<string, string>
         {
             ["JobTracker:Database:Provider"] = Folder.Provider,
-            ["ConnectionStrings:JobTracker"] = Folder.ConnectionString,
+            ["ConnectionStrings:JobTracker"] = (SameDatabaseAs?.Folder ?? Folder).ConnectionString,
+            ["JobTracker:Storage"] = Storage.ToString(),
             ["JobTracker:StoragePath"] = Folder.StoragePath,
             ["JobTracker:Admin:Password"] = AdminPassword,
             ["JobTracker:DemoData"] = "true",
-            ["JobTracker:RunWorkers"] = "true",
+            ["JobTracker:RunWorkers"] = RunWorkers ? "true" : "false",
             ["JobTracker:Workers"] = "2",
             ["JobTracker:PollInterval"] = "00:00:00.200",
             ["JobTracker:Lease"] = "00:00:30",
-            ["JobTracker:NodeId"] = "web-tests",
+            ["JobTracker:NodeId"] = NodeId,
             ["JobTracker:BatchSize"] = BatchSize.ToString(CultureInfo.InvariantCulture),
             // Quiet console; the file sink (appsettings.json WriteTo[1]) writes into the test folder, not web/data.
             ["Serilog:MinimumLevel:Default"] = "Warning",
@@ -91,10 +103,8 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
         if (MaxUploadBytes is { } max) settings["JobTracker:MaxUploadBytes"] = max.ToString(CultureInfo.InvariantCulture);
 
         builder.UseEnvironment("Production");
+        if (ContentRoot is not null) builder.UseContentRoot(ContentRoot);
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
-        builder.ConfigureTestServices(services =>
-            // Program.cs keeps the keys under the content root (web/data/keys): keep them in the test folder instead.
-            services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Folder.Path, "keys"))));
     }
 
     protected override void Dispose(bool disposing)
