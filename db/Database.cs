@@ -58,10 +58,14 @@ public sealed class Database
         return connection;
     }
 
-    /// <summary>Prepares the database and applies every one of the provider's migrations not yet applied.</summary>
+    /// <summary>
+    /// Prepares the database and applies every one of the provider's migrations not yet applied, under
+    /// the database's migration lock (several nodes may start at once).
+    /// </summary>
     public void Migrate()
     {
         Provider.PrepareDatabase(this);
+        using var migrationLock = Provider.LockMigrations(this);
         var result = Provider.MigrationTarget(ConnectionString)
             .WithScripts(Migrations(Provider))
             .WithTransactionPerScript()

@@ -46,6 +46,12 @@ public abstract class DatabaseProvider
     /// <summary>Makes the database reachable and sets database-wide settings, once before migrations.</summary>
     public abstract void PrepareDatabase(Database database);
 
+    /// <summary>
+    /// Holds the database's migration lock until disposed, so that several nodes starting at once
+    /// apply the migrations one after another: the first applies them, the others find nothing to do.
+    /// </summary>
+    public abstract IDisposable LockMigrations(Database database);
+
     /// <summary>The DbUp target that applies this provider's migrations.</summary>
     public abstract UpgradeEngineBuilder MigrationTarget(string connectionString);
 

@@ -4,6 +4,7 @@
 # then again on PostgreSQL (a throwaway cluster of its own, started here and stopped at the end).
 # Usage (from anywhere): bash tests/run.sh
 # JOBTRACKER_TEST_POSTGRES=<connection string> uses that server instead of starting one.
+# JOBTRACKER_TEST_SQLSERVER=<connection string> adds a third pass on that SQL Server (none runs here).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +56,7 @@ run_pass() {
 
 run_pass Sqlite
 run_pass PostgreSql
+if [ -n "${JOBTRACKER_TEST_SQLSERVER:-}" ]; then run_pass SqlServer; fi
 
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"

@@ -37,17 +37,61 @@ public sealed class PostgreSqlProvider : DatabaseProvider
     {
     }
 
-    /// <summary>Creates the database when the server does not have it yet, and the schema a Search Path names.</summary>
+    /// <summary>
+    /// Creates the database when the server does not have it yet, and the schema a Search Path names.
+    /// Nodes starting at once may race to create them: losing that race is fine.
+    /// </summary>
     public override void PrepareDatabase(Database database)
     {
-        EnsureDatabase.For.PostgresqlDatabase(database.ConnectionString);
+        try
+        {
+            EnsureDatabase.For.PostgresqlDatabase(database.ConnectionString);
+        }
+        catch (PostgresException created) when (created.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+        {
+        }
         var schema = new NpgsqlConnectionStringBuilder(database.ConnectionString).SearchPath?.Split(',')[0].Trim();
         if (string.IsNullOrEmpty(schema)) return;
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"CREATE SCHEMA IF NOT EXISTS \"{schema.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
-        command.ExecuteNonQuery();
+        try
+        {
+            command.ExecuteNonQuery();
+        }
+        catch (PostgresException created) when (created.SqlState is PostgresErrorCodes.DuplicateSchema or PostgresErrorCodes.UniqueViolation)
+        {
+        }
     }
+
+    /// <summary>A session advisory lock, held on a connection of its own until disposed.</summary>
+    public override IDisposable LockMigrations(Database database)
+    {
+        var connection = (NpgsqlConnection)database.Open();
+        using (var command = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection) { CommandTimeout = 0 })
+        {
+            command.Parameters.AddWithValue("key", MigrationLockKey);
+            command.ExecuteNonQuery();
+        }
+        return new MigrationLock(connection);
+    }
+
+    /// <summary>Unlocks explicitly: a pooled connection's session outlives its Dispose.</summary>
+    private sealed class MigrationLock(NpgsqlConnection connection) : IDisposable
+    {
+        public void Dispose()
+        {
+            using (var command = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection))
+            {
+                command.Parameters.AddWithValue("key", MigrationLockKey);
+                command.ExecuteNonQuery();
+            }
+            connection.Dispose();
+        }
+    }
+
+    /// <summary>Any fixed number: the lock every JobTracker node takes before migrating.</summary>
+    private const long MigrationLockKey = 0x4A6F62547261636B; // "JobTrack"
 
     public override UpgradeEngineBuilder MigrationTarget(string connectionString) =>
         DeployChanges.To.PostgresqlDatabase(connectionString);

@@ -74,6 +74,37 @@ public sealed class SqlServerProvider : DatabaseProvider
         EnsureDatabase.For.SqlDatabase(database.ConnectionString, new NoOpUpgradeLog());
     }
 
+    /// <summary>An exclusive application lock owned by a session of its own, released when disposed.</summary>
+    public override IDisposable LockMigrations(Database database)
+    {
+        var connection = (SqlConnection)database.Open();
+        using (var command = new SqlCommand(MigrationLock, connection))
+        {
+            command.CommandTimeout = 0;
+            command.ExecuteNonQuery();
+        }
+        return new MigrationLockHolder(connection);
+    }
+
+    /// <summary>Releases explicitly: a pooled connection's session outlives its Dispose.</summary>
+    private sealed class MigrationLockHolder(SqlConnection connection) : IDisposable
+    {
+        public void Dispose()
+        {
+            using (var command = new SqlCommand(MigrationUnlock, connection))
+                command.ExecuteNonQuery();
+            connection.Dispose();
+        }
+    }
+
+    internal const string MigrationUnlock = "EXEC sp_releaseapplock @Resource = N'JobTracker.Migrations', @LockOwner = N'Session';";
+
+    internal const string MigrationLock = """
+        DECLARE @result int;
+        EXEC @result = sp_getapplock @Resource = N'JobTracker.Migrations', @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = -1;
+        IF @result < 0 THROW 51000, N'The migration lock of JobTracker could not be taken.', 1;
+        """;
+
     public override UpgradeEngineBuilder MigrationTarget(string connectionString) =>
         DeployChanges.To.SqlDatabase(connectionString);
 

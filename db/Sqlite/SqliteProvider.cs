@@ -139,6 +139,26 @@ public sealed class SqliteProvider : DatabaseProvider
         command.ExecuteNonQuery();
     }
 
+    /// <summary>An exclusive lock on {file}.migrations.lock beside the database file (flock on Linux).</summary>
+    public override IDisposable LockMigrations(Database database)
+    {
+        var file = new SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
+        if (IsInMemory(file)) return new MemoryStream();
+        var lockPath = Path.GetFullPath(file) + ".migrations.lock";
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < TimeSpan.FromMinutes(2))
+            {
+                Thread.Sleep(50); // another process is migrating
+            }
+        }
+    }
+
     public override UpgradeEngineBuilder MigrationTarget(string connectionString) =>
         DeployChanges.To.SqliteDatabase(connectionString);
 

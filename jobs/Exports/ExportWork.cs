@@ -345,7 +345,16 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
             SELECT f.storage_name FROM batches b JOIN stored_files f ON f.id = b.file_id
              WHERE b.job_id = @jobId AND b.status = @Completed
             """, new { jobId, Completed = Status.Completed })).Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
-        foreach (var path in Directory.EnumerateFiles(folder))
+        string[] present;
+        try
+        {
+            present = Directory.GetFiles(folder);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return; // the run removed its emptied folder meanwhile (Database storage)
+        }
+        foreach (var path in present)
         {
             if (committed.Contains(Path.GetFileName(path))) continue;
             TryDelete(path);

@@ -87,7 +87,7 @@ public sealed class DatabaseTests : IDisposable
     [Fact]
     public void A_batch_row_reads_its_row_count_under_the_quoted_alias()
     {
-        var database = Database.Create("Sqlite", folder.ConnectionString, folder.Path);
+        var database = Database.Create("Sqlite", folder.SqliteConnectionString, folder.Path);
         database.Migrate();
         using var connection = database.Open();
         var now = DateTime.UtcNow;

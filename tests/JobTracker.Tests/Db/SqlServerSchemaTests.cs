@@ -39,7 +39,7 @@ public sealed class SqlServerSchemaTests : IDisposable
 
     private List<string> SqliteSchema()
     {
-        var database = Database.Create("Sqlite", folder.ConnectionString, folder.Path);
+        var database = Database.Create("Sqlite", folder.SqliteConnectionString, folder.Path);
         database.Migrate();
         using var connection = database.Open();
         var schema = new List<string>();

@@ -35,6 +35,8 @@ public sealed class SqlServerSyntaxTests
         yield return (nameof(ScheduleRow) + "." + nameof(ScheduleRow.Columns), $"SELECT {ScheduleRow.Columns} FROM export_schedules");
         yield return (nameof(SqlServerRecordWriter.PrepareStaging), SqlServerRecordWriter.PrepareStaging);
         yield return (nameof(SqlServerRecordWriter.Upsert), SqlServerRecordWriter.Upsert);
+        yield return (nameof(SqlServerProvider.MigrationLock), SqlServerProvider.MigrationLock);
+        yield return (nameof(SqlServerProvider.MigrationUnlock), SqlServerProvider.MigrationUnlock);
     }
 
     [Fact]

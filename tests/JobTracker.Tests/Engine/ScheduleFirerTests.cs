@@ -328,11 +328,10 @@ internal static class ScheduleRows
         int recordsPerFile = 1000, DateTime? nextFireAt = null, bool enabled = true)
     {
         using var connection = database.Open();
-        return connection.ExecuteScalar<long>("""
-            INSERT INTO export_schedules (collection_id, name, cron, time_zone, name_pattern, records_per_file, enabled, next_fire_at, created_by, created_at)
-            VALUES (@collectionId, @name, @cron, @timeZone, @namePattern, @recordsPerFile, @enabled, @nextFireAt, 'tests', @now)
-            RETURNING id
-            """, new { collectionId, name, cron, timeZone, namePattern, recordsPerFile, enabled, nextFireAt, now = DateTime.UtcNow });
+        return connection.ExecuteScalar<long>(database.Provider.InsertReturningId(
+            "export_schedules",
+            "collection_id, name, cron, time_zone, name_pattern, records_per_file, enabled, next_fire_at, created_by, created_at",
+            "@collectionId, @name, @cron, @timeZone, @namePattern, @recordsPerFile, @enabled, @nextFireAt, 'tests', @now"), new { collectionId, name, cron, timeZone, namePattern, recordsPerFile, enabled, nextFireAt, now = DateTime.UtcNow });
     }
 
     public static List<JobRow> Jobs(Database database, long scheduleId)

@@ -71,9 +71,9 @@ public sealed class EngineHost : IDisposable
     {
         using var connection = Database.Open();
         var workspaceId = connection.ExecuteScalar<long?>("SELECT id FROM workspaces WHERE name = 'Tests'")
-            ?? connection.ExecuteScalar<long>("INSERT INTO workspaces (name, created_at) VALUES ('Tests', @now) RETURNING id", new { now = DateTime.UtcNow });
+            ?? connection.ExecuteScalar<long>(Database.Provider.InsertReturningId("workspaces", "name, created_at", "'Tests', @now"), new { now = DateTime.UtcNow });
         return connection.ExecuteScalar<long>(
-            "INSERT INTO collections (workspace_id, name, key_field, schema_json, created_at) VALUES (@workspaceId, @name, @keyField, @schema, @now) RETURNING id",
+            Database.Provider.InsertReturningId("collections", "workspace_id, name, key_field, schema_json, created_at", "@workspaceId, @name, @keyField, @schema, @now"),
             new { workspaceId, name, keyField, schema = CollectionSchema.Serialize(schema), now = DateTime.UtcNow });
     }
 

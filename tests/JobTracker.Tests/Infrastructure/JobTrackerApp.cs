@@ -296,7 +296,7 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
         using var connection = Database.Open();
         var workspaceId = connection.ExecuteScalar<long>("SELECT id FROM workspaces WHERE name = 'Acme Retail'");
         return connection.ExecuteScalar<long>(
-            "INSERT INTO collections (workspace_id, name, key_field, schema_json, created_at) VALUES (@workspaceId, @name, @keyField, @schema, @now) RETURNING id",
+            Database.Provider.InsertReturningId("collections", "workspace_id, name, key_field, schema_json, created_at", "@workspaceId, @name, @keyField, @schema, @now"),
             new { workspaceId, name, keyField, schema = CollectionSchema.Serialize(schema ?? DemoData.CustomersSchema), now = DateTime.UtcNow });
     }
 
@@ -354,13 +354,10 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
         var now = DateTime.UtcNow;
         var finished = Status.IsFinished(status);
         using var connection = Database.Open();
-        return connection.ExecuteScalar<long>("""
-            INSERT INTO jobs (collection_id, job_type, file_name, file_format, status, initiated_by, batch_size, created_at,
-                              started_at, finished_at, total_rows, succeeded_rows, lease_owner, lease_until)
-            VALUES (@collectionId, 'Import', @fileName, 'Csv', @status, @initiatedBy, 20, @now,
-                    @startedAt, @finishedAt, @totalRows, @succeeded, @leaseOwner, @leaseUntil)
-            RETURNING id
-            """,
+        return connection.ExecuteScalar<long>(Database.Provider.InsertReturningId(
+                "jobs",
+                "collection_id, job_type, file_name, file_format, status, initiated_by, batch_size, created_at, started_at, finished_at, total_rows, succeeded_rows, lease_owner, lease_until",
+                "@collectionId, 'Import', @fileName, 'Csv', @status, @initiatedBy, 20, @now, @startedAt, @finishedAt, @totalRows, @succeeded, @leaseOwner, @leaseUntil"),
             new
             {
                 collectionId,

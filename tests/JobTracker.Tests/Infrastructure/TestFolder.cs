@@ -1,12 +1,14 @@
 using JobTracker.Db.PostgreSql;
+using JobTracker.Db.SqlServer;
+using Microsoft.Data.SqlClient;
 using Npgsql;
 
 namespace JobTracker.Tests.Infrastructure;
 
 /// <summary>
 /// A fresh folder under the system temp folder, and a fresh database of the provider the suite runs
-/// on (<see cref="TestProvider"/>): a SQLite file in the folder, or a schema of its own on the
-/// PostgreSQL server. Both are deleted on dispose.
+/// on (<see cref="TestProvider"/>): a SQLite file in the folder, a schema of its own on the
+/// PostgreSQL server, or a database of its own on the SQL Server. All are deleted on dispose.
 /// </summary>
 public sealed class TestFolder : IDisposable
 {
@@ -20,6 +22,10 @@ public sealed class TestFolder : IDisposable
             PostgreSqlProvider.ProviderName => new NpgsqlConnectionStringBuilder(TestProvider.PostgreSqlServer)
             {
                 SearchPath = "t_" + Guid.NewGuid().ToString("N"),
+            }.ConnectionString,
+            SqlServerProvider.ProviderName => new SqlConnectionStringBuilder(TestProvider.SqlServer)
+            {
+                InitialCatalog = "jobtracker_test_" + Guid.NewGuid().ToString("N"),
             }.ConnectionString,
             _ => SqliteConnectionString,
         };
@@ -43,6 +49,7 @@ public sealed class TestFolder : IDisposable
     public void Dispose()
     {
         if (Provider == PostgreSqlProvider.ProviderName) DropSchema();
+        if (Provider == SqlServerProvider.ProviderName) DropDatabase();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(Path, recursive: true); }
         catch (IOException) { }
@@ -58,6 +65,24 @@ public sealed class TestFolder : IDisposable
         using var connection = new NpgsqlConnection(builder.ConnectionString);
         connection.Open();
         using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", connection);
+        command.ExecuteNonQuery();
+    }
+
+    private void DropDatabase()
+    {
+        var builder = new SqlConnectionStringBuilder(ConnectionString);
+        var database = builder.InitialCatalog;
+        SqlConnection.ClearAllPools();
+        builder.InitialCatalog = "master";
+        using var connection = new SqlConnection(builder.ConnectionString);
+        connection.Open();
+        using var command = new SqlCommand($"""
+            IF DB_ID(N'{database}') IS NOT NULL
+            BEGIN
+                ALTER DATABASE [{database}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE;
+                DROP DATABASE [{database}];
+            END
+            """, connection);
         command.ExecuteNonQuery();
     }
 }
