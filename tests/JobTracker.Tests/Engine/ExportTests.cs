@@ -445,19 +445,16 @@ public sealed class ExportTests : IDisposable
     /// <summary>Records written straight into the records table (the export does not care how they came).</summary>
     private void InsertRecords(long collectionId, int count) => InsertRecords(engine.Database, collectionId, count);
 
+    /// <remarks>Through the provider's record writer, as an import writes them (a bulk copy on PostgreSQL), in one transaction.</remarks>
     internal static void InsertRecords(Database database, long collectionId, int count)
     {
+        var records = Enumerable.Range(1, count).Select(i => new RecordWrite(
+            $"C{i:D7}",
+            Encoding.UTF8.GetBytes($"{{\"customerId\":\"C{i:D7}\",\"name\":\"Customer {i}\",\"amount\":{i}.5,\"active\":{(i % 2 == 0 ? "true" : "false")},\"note\":null}}"))).ToList();
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
-        connection.Execute(
-            "INSERT INTO records (collection_id, record_key, data) VALUES (@collectionId, @key, @data)",
-            Enumerable.Range(1, count).Select(i => new
-            {
-                collectionId,
-                key = $"C{i:D7}",
-                data = $"{{\"customerId\":\"C{i:D7}\",\"name\":\"Customer {i}\",\"amount\":{i}.5,\"active\":{(i % 2 == 0 ? "true" : "false")},\"note\":null}}",
-            }),
-            transaction);
+        using (var writer = database.Provider.CreateRecordWriter(connection, collectionId))
+            writer.WriteAsync(records, new bool[records.Count], transaction, CancellationToken.None).GetAwaiter().GetResult();
         connection.Execute("UPDATE collections SET record_count = record_count + @count WHERE id = @collectionId", new { count, collectionId }, transaction);
         transaction.Commit();
     }
