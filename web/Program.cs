@@ -18,6 +18,7 @@ builder.AddJobTrackerPages();                                   // Razor Pages, 
 var app = builder.Build();
 
 app.MigrateDatabase();
+app.CreateSigningKeyOnce();                                     // one sign-in key for every node, even when they start at once
 await app.SeedFirstAdminAsync();
 await app.SeedDemoDataAsync();
 

@@ -62,15 +62,25 @@ public sealed class UserAdministration(Database database, ILogger<UserAdministra
         await StoreHashAsync(connection, userId, passwordHash);
     }
 
-    /// <summary>Adds an admin only while the users table is empty (first start); false when there was a user already.</summary>
+    /// <summary>
+    /// Adds an admin only while the users table is empty (first start); false when there was a user already,
+    /// or when another node starting at the same moment added it first (both saw no user; its unique name wins).
+    /// </summary>
     public async Task<bool> AddFirstAdminAsync(string userName, string passwordHash, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync("""
-            INSERT INTO users (user_name, password_hash, role, created_at)
-            SELECT @userName, @passwordHash, @Role, @Now
-             WHERE NOT EXISTS (SELECT 1 FROM users)
-            """, new { userName, passwordHash, Role = Roles.Admin, Now = DateTime.UtcNow }) > 0;
+        try
+        {
+            return await connection.ExecuteAsync("""
+                INSERT INTO users (user_name, password_hash, role, created_at)
+                SELECT @userName, @passwordHash, @Role, @Now
+                 WHERE NOT EXISTS (SELECT 1 FROM users)
+                """, new { userName, passwordHash, Role = Roles.Admin, Now = DateTime.UtcNow }) > 0;
+        }
+        catch (Exception exception) when (database.Provider.IsUniqueViolation(exception))
+        {
+            return false;
+        }
     }
 
     private static Task StoreHashAsync(DbConnection connection, long userId, string passwordHash) =>

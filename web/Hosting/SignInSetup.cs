@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace JobTracker.Web.Hosting;
 
@@ -89,6 +90,23 @@ public static class SignInSetup
             .AddPolicy(Policies.CanChange, policy => policy.RequireRole(Roles.Admin))
             .AddPolicy(Policies.CanDownload, policy => policy.RequireRole(Roles.Admin, Roles.Support));
         return builder;
+    }
+
+    /// <summary>
+    /// Makes sure the database holds a key that protects cookies now, creating it under the database's
+    /// start-up (migration) lock. Without this, nodes starting at once on an empty (or expired) key ring
+    /// each create a key of their own, and as a node reads the ring again only about once a day, a cookie
+    /// issued by one node would be refused by the others until then.
+    /// </summary>
+    public static void CreateSigningKeyOnce(this WebApplication app)
+    {
+        var database = app.Services.GetRequiredService<Database>();
+        var keys = app.Services.GetRequiredService<IKeyManager>();
+        using var startLock = database.Provider.LockMigrations(database);
+        var now = DateTimeOffset.UtcNow;
+        if (keys.GetAllKeys().Any(key => !key.IsRevoked && key.ActivationDate <= now && key.ExpirationDate > now)) return;
+        var lifetime = app.Services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.NewKeyLifetime;
+        keys.CreateNewKey(now, now + lifetime);
     }
 
     /// <summary>
