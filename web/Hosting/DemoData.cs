@@ -27,6 +27,8 @@ public static class DemoData
         if (!app.Configuration.GetValue("JobTracker:DemoData", true)) return;
 
         var database = app.Services.GetRequiredService<Database>();
+        // Under the database's start-up lock: nodes starting at once on an empty database seed it once.
+        using var startLock = database.Provider.LockMigrations(database);
         await using (var connection = await database.OpenAsync())
         {
             if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM workspaces") > 0) return;
