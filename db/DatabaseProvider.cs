@@ -66,7 +66,7 @@ public abstract class DatabaseProvider
 
     /// <summary>
     /// Takes the lease on the oldest unfinished job that heads its collection's queue and is not
-    /// leased by a live worker, starting it if it was QUEUED. Parameters: @Owner, @Now, @Until.
+    /// leased by a live worker, IN PROGRESS if it was QUEUED (the caller sets started_at). Parameters: @Owner, @Now, @Until.
     /// Returns the job id, or nothing when there is no work.
     /// </summary>
     public abstract string ClaimNextJob { get; }

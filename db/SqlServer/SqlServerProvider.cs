@@ -137,8 +137,7 @@ public sealed class SqlServerProvider : DatabaseProvider
         UPDATE next_job
            SET lease_owner = @Owner,
                lease_until = @Until,
-               status      = CASE WHEN status = 'QUEUED' THEN 'IN PROGRESS' ELSE status END,
-               started_at  = COALESCE(started_at, @Now)
+               status      = CASE WHEN status = 'QUEUED' THEN 'IN PROGRESS' ELSE status END
         OUTPUT INSERTED.id;
         """;
 

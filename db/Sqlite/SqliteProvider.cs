@@ -42,8 +42,7 @@ public sealed class SqliteProvider : DatabaseProvider
         UPDATE jobs
            SET lease_owner = @Owner,
                lease_until = @Until,
-               status      = CASE WHEN status = 'QUEUED' THEN 'IN PROGRESS' ELSE status END,
-               started_at  = COALESCE(started_at, @Now)
+               status      = CASE WHEN status = 'QUEUED' THEN 'IN PROGRESS' ELSE status END
          WHERE id = (SELECT j.id
                        FROM jobs j
                       WHERE j.finished_at IS NULL

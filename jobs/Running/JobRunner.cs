@@ -44,13 +44,19 @@ public sealed class JobRunner(
     public async Task<long?> ClaimNextJobAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        // The clock is read while holding the write lock, so a job's start is never earlier than
-        // the end of the job it waited for, even when another process finished that one.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = DateTime.UtcNow;
         var jobId = await connection.QuerySingleOrDefaultAsync<long?>(
             database.Provider.ClaimNextJob,
             new { Owner, Now = now, Until = now + settings.Lease }, transaction);
+        // The start is read from the clock after the claim, which saw the job it waited for finished:
+        // so a job never starts before that one ended, even when another process finished it.
+        if (jobId is not null)
+        {
+            await connection.ExecuteAsync(
+                "UPDATE jobs SET started_at = @Started WHERE id = @jobId AND started_at IS NULL",
+                new { Started = DateTime.UtcNow, jobId }, transaction);
+        }
         await transaction.CommitAsync(cancellationToken);
         return jobId;
     }
