@@ -2,8 +2,8 @@ using System.Diagnostics;
 using JobTracker.Benchmarks;
 
 // Prints the figures behind JobTracker's speed targets. Release build; see README.md.
-//   dotnet run -c Release --project tests/JobTracker.Benchmarks [-- --rows N] [--memory-gb G]
-//       [--postgres-port P] [--skip import,export,memory,pages,postgres]
+//   dotnet run -c Release --project tests/JobTracker.Benchmarks [-- --rows N] [--memory-gb G] [--scale-rows N]
+//       [--postgres-port P] [--skip import,export,memory,pages,postgres,scaleout]
 var options = BenchOptions.Parse(args);
 if (options.MemoryChild is { } childFile)
 {
@@ -17,16 +17,17 @@ if (!options.Skip.Contains("import")) await ImportBench.RunAsync(options);
 if (!options.Skip.Contains("export")) await ExportBench.RunAsync(options);
 if (!options.Skip.Contains("memory")) await ImportBench.RunMemoryAsync(options);
 if (!options.Skip.Contains("pages")) await PageBench.RunAsync(options);
-if (!options.Skip.Contains("postgres"))
+if (!options.Skip.Contains("postgres") || !options.Skip.Contains("scaleout"))
 {
-    // A throwaway cluster (stopped on the way out, failures included) or JOBTRACKER_BENCH_POSTGRES.
+    // One server for both sections: a throwaway cluster (stopped on the way out, failures included) or JOBTRACKER_BENCH_POSTGRES.
     await using var postgres = await BenchPostgres.StartAsync(options);
-    await PostgresBench.RunAsync(options, postgres);
+    if (!options.Skip.Contains("postgres")) await PostgresBench.RunAsync(options, postgres);
+    if (!options.Skip.Contains("scaleout")) await ScaleOutBench.RunAsync(options, postgres);
 }
 
 namespace JobTracker.Benchmarks
 {
-    internal sealed record BenchOptions(int Rows, double MemoryGigabytes, HashSet<string> Skip, string Output, string? MemoryChild, int PostgresPort)
+    internal sealed record BenchOptions(int Rows, double MemoryGigabytes, HashSet<string> Skip, string Output, string? MemoryChild, int ScaleRows, int PostgresPort)
     {
         public static BenchOptions Parse(string[] args)
         {
@@ -35,6 +36,7 @@ namespace JobTracker.Benchmarks
             var skip = new HashSet<string>();
             string output = Path.GetFullPath("bench-out");
             string? child = null;
+            int scaleRows = 300_000;
             int postgresPort = 55450;
             for (var i = 0; i < args.Length; i++)
             {
@@ -45,13 +47,14 @@ namespace JobTracker.Benchmarks
                     case "--skip": skip.UnionWith(args[++i].Split(',')); break;
                     case "--output": output = Path.GetFullPath(args[++i]); break;
                     case "--memory-child": child = args[++i]; break;
+                    case "--scale-rows": scaleRows = int.Parse(args[++i]); break;
                     case "--postgres-port": postgresPort = int.Parse(args[++i]); break;
                     default:
-                        throw new ArgumentException($"unknown option {args[i]}; use --rows N, --memory-gb G, --postgres-port P, " +
-                            "--skip import,export,memory,pages,postgres, --output DIR");
+                        throw new ArgumentException($"unknown option {args[i]}; use --rows N, --memory-gb G, --scale-rows N, --postgres-port P, " +
+                            "--skip import,export,memory,pages,postgres,scaleout, --output DIR");
                 }
             }
-            return new BenchOptions(rows, memoryGb, skip, output, child, postgresPort);
+            return new BenchOptions(rows, memoryGb, skip, output, child, scaleRows, postgresPort);
         }
     }
 
