@@ -36,13 +36,19 @@ internal static class Cleanup
 
     private sealed class Registration(Action undo) : IDisposable
     {
-        private int done;
+        private readonly Lock running = new();
+        private bool done;
 
+        /// <summary>Undoes once; a second caller (the main thread while a signal's handler undoes) waits until it is done.</summary>
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref done, 1) != 0) return;
-            lock (Pending) Pending.Remove(this);
-            undo();
+            lock (running)
+            {
+                if (done) return;
+                done = true;
+                lock (Pending) Pending.Remove(this);
+                undo();
+            }
         }
     }
 }
