@@ -10,8 +10,8 @@ namespace JobTracker.Db.PostgreSql;
 
 /// <summary>
 /// PostgreSQL through Npgsql: several nodes on one server. Jobs are claimed with FOR UPDATE SKIP
-/// LOCKED, so nodes never wait on each other or take the same job; imports write each batch with a
-/// binary COPY and one set-based upsert (<see cref="PostgreSqlRecordWriter"/>).
+/// LOCKED, so nodes never wait on each other or take the same job; imports write each batch with
+/// one set-based upsert of the batch sent as arrays (<see cref="PostgreSqlRecordWriter"/>).
 /// </summary>
 public sealed class PostgreSqlProvider : DatabaseProvider
 {

@@ -42,7 +42,8 @@ internal static class ExportBench
         var sqliteRate = records / sqliteTime.TotalSeconds;
         Console.WriteLine($"sqlite3 -json:       {sqliteTime.TotalSeconds,7:N2} s  {sqliteRate,12:N0} records/s");
 
-        var (elapsed, status, written, files, bytes, peakMb) = await ExportAsync(databaseFile, id);
+        var database = Database.Create(SqliteProvider.ProviderName, $"Data Source={databaseFile}", Environment.CurrentDirectory);
+        var (elapsed, status, written, files, bytes, peakMb) = await ExportAsync(database, Path.Combine(options.Output, "files"), id);
         var rate = written / elapsed.TotalSeconds;
         Console.WriteLine($"JobTracker export:   {elapsed.TotalSeconds,7:N2} s  {rate,12:N0} records/s  ({status}, {written:N0} records in {files} files, {bytes / 1e6:N0} MB)");
         Console.WriteLine($"export peak memory: {peakMb:N0} MB (VmHWM of this process, reset before the export)");
@@ -70,10 +71,9 @@ internal static class ExportBench
         }
     }
 
-    private static async Task<(TimeSpan Elapsed, string Status, long Written, int Files, long Bytes, long PeakMb)> ExportAsync(string databaseFile, long collectionId)
+    /// <summary>Exports a collection of any provider's database through the real pipeline, timed from submission to the job's end; the files are deleted once counted.</summary>
+    internal static async Task<(TimeSpan Elapsed, string Status, long Written, int Files, long Bytes, long PeakMb)> ExportAsync(Database database, string storage, long collectionId)
     {
-        var storage = Path.Combine(Path.GetDirectoryName(databaseFile)!, "files");
-        var database = Database.Create(SqliteProvider.ProviderName, $"Data Source={databaseFile}", Environment.CurrentDirectory);
         await using var services = ImportBench.Engine(database, storage);
 
         GC.Collect();
@@ -84,7 +84,7 @@ internal static class ExportBench
             ?? throw new InvalidOperationException("the export was not queued");
         await services.GetRequiredService<JobRunner>().RunUntilIdleAsync(CancellationToken.None);
         clock.Stop();
-        var peak = PeakResidentMegabytes();
+        var peak = ImportBench.PeakResidentMegabytes();
 
         await using var check = await database.OpenAsync();
         var job = await check.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
@@ -101,13 +101,5 @@ internal static class ExportBench
         try { File.WriteAllText("/proc/self/clear_refs", "5"); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
-    }
-
-    private static long PeakResidentMegabytes()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
-        return -1;
     }
 }

@@ -45,7 +45,7 @@ internal static class ImportBench
         var sqliteRate = options.Rows / sqliteTime.TotalSeconds;
         Console.WriteLine($"sqlite3 .import:     {sqliteTime.TotalSeconds,7:N2} s  {sqliteRate,12:N0} rows/s");
 
-        var (elapsed, status, succeeded) = await ImportAsync(csv, Path.Combine(options.Output, "import.db"));
+        var (elapsed, status, succeeded, _, _) = await ImportAsync(csv, Path.Combine(options.Output, "import.db"));
         var rate = options.Rows / elapsed.TotalSeconds;
         Console.WriteLine($"JobTracker import:   {elapsed.TotalSeconds,7:N2} s  {rate,12:N0} rows/s  ({status}, {succeeded:N0} rows succeeded)");
         Console.WriteLine($"import ratio: {rate / sqliteRate:0.00}");
@@ -71,7 +71,7 @@ internal static class ImportBench
     /// <summary>The child side of <see cref="RunMemoryAsync"/>: import, then report this process's peak resident set.</summary>
     public static async Task ImportInThisProcessAsync(string csv, string output)
     {
-        var (elapsed, status, succeeded) = await ImportAsync(csv, Path.Combine(output, "memory.db"));
+        var (elapsed, status, succeeded, _, _) = await ImportAsync(csv, Path.Combine(output, "memory.db"));
         Console.WriteLine($"imported {succeeded:N0} rows in {elapsed.TotalSeconds:N1} s ({status})");
         Console.WriteLine($"peak memory: {PeakResidentMegabytes():N0} MB (VmHWM)");
     }
@@ -88,24 +88,20 @@ internal static class ImportBench
             }).Build())
             .BuildServiceProvider();
 
-    internal static async Task<(TimeSpan Elapsed, string Status, long Succeeded)> ImportAsync(string csv, string databaseFile)
+    internal static async Task<ImportResult> ImportAsync(string csv, string databaseFile)
     {
         foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(databaseFile + suffix);
-        var storage = Path.Combine(Path.GetDirectoryName(databaseFile)!, "files");
-        if (Directory.Exists(storage)) Directory.Delete(storage, recursive: true);
-
         var database = Database.Create(SqliteProvider.ProviderName, $"Data Source={databaseFile}", Environment.CurrentDirectory);
         database.Migrate();
-        await using var services = ImportBench.Engine(database, storage);
+        return await ImportAsync(csv, database, Path.Combine(Path.GetDirectoryName(databaseFile)!, "files"));
+    }
 
-        long collectionId;
-        await using (var connection = await database.OpenAsync())
-        {
-            var workspaceId = await connection.ExecuteScalarAsync<long>("INSERT INTO workspaces (name, created_at) VALUES ('Bench', @now) RETURNING id", new { now = DateTime.UtcNow });
-            collectionId = await connection.ExecuteScalarAsync<long>(
-                "INSERT INTO collections (workspace_id, name, key_field, schema_json, created_at) VALUES (@workspaceId, 'Bench', 'id', @schema, @now) RETURNING id",
-                new { workspaceId, schema = CollectionSchema.Serialize(Schema), now = DateTime.UtcNow });
-        }
+    /// <summary>Imports <paramref name="csv"/> into a new collection of a migrated, empty database (any provider), timed from the stored upload to the job's end.</summary>
+    internal static async Task<ImportResult> ImportAsync(string csv, Database database, string storage)
+    {
+        if (Directory.Exists(storage)) Directory.Delete(storage, recursive: true);
+        await using var services = ImportBench.Engine(database, storage);
+        var collectionId = (await CreateCollectionsAsync(database, "Bench"))[0];
 
         // The upload itself is not timed: the clock starts once the file is accepted into storage.
         StoredFile stored;
@@ -119,7 +115,22 @@ internal static class ImportBench
 
         await using var check = await database.OpenAsync();
         var job = await check.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
-        return (clock.Elapsed, job.Status, job.SucceededRows);
+        return new ImportResult(clock.Elapsed, job.Status, job.SucceededRows, jobId, collectionId);
+    }
+
+    /// <summary>A workspace 'Bench' holding one collection of the benchmark's <see cref="Schema"/> (key id) per name; returns their ids.</summary>
+    internal static async Task<long[]> CreateCollectionsAsync(Database database, params string[] names)
+    {
+        await using var connection = await database.OpenAsync();
+        var workspaceId = await connection.ExecuteScalarAsync<long>("INSERT INTO workspaces (name, created_at) VALUES ('Bench', @now) RETURNING id", new { now = DateTime.UtcNow });
+        var ids = new long[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            ids[i] = await connection.ExecuteScalarAsync<long>(
+                "INSERT INTO collections (workspace_id, name, key_field, schema_json, created_at) VALUES (@workspaceId, @name, 'id', @schema, @now) RETURNING id",
+                new { workspaceId, name = names[i], schema = CollectionSchema.Serialize(Schema), now = DateTime.UtcNow });
+        }
+        return ids;
     }
 
     /// <summary>Writes the benchmark CSV (id, name, email, amount, date, status, city, notes) unless it exists.</summary>
@@ -158,7 +169,7 @@ internal static class ImportBench
         return new FileInfo(path).Length;
     }
 
-    private static long PeakResidentMegabytes()
+    internal static long PeakResidentMegabytes()
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
             if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
@@ -166,3 +177,6 @@ internal static class ImportBench
         return -1;
     }
 }
+
+/// <summary>An import's time from submission to its end, its final status and counters, and where it went.</summary>
+internal sealed record ImportResult(TimeSpan Elapsed, string Status, long Succeeded, long JobId, long CollectionId);

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using JobTracker.Benchmarks;
 
 // Prints the figures behind JobTracker's speed targets. Release build; see README.md.
-//   dotnet run -c Release --project tests/JobTracker.Benchmarks [-- --rows N] [--memory-gb G] [--skip export,memory,pages]
+//   dotnet run -c Release --project tests/JobTracker.Benchmarks [-- --rows N] [--memory-gb G] [--scale-rows N]
+//       [--postgres-port P] [--skip import,export,memory,pages,postgres,scaleout]
 var options = BenchOptions.Parse(args);
 if (options.MemoryChild is { } childFile)
 {
@@ -16,10 +17,17 @@ if (!options.Skip.Contains("import")) await ImportBench.RunAsync(options);
 if (!options.Skip.Contains("export")) await ExportBench.RunAsync(options);
 if (!options.Skip.Contains("memory")) await ImportBench.RunMemoryAsync(options);
 if (!options.Skip.Contains("pages")) await PageBench.RunAsync(options);
+if (!options.Skip.Contains("postgres") || !options.Skip.Contains("scaleout"))
+{
+    // One server for both sections: a throwaway cluster (stopped on the way out, failures included) or JOBTRACKER_BENCH_POSTGRES.
+    await using var postgres = await BenchPostgres.StartAsync(options);
+    if (!options.Skip.Contains("postgres")) await PostgresBench.RunAsync(options, postgres);
+    if (!options.Skip.Contains("scaleout")) await ScaleOutBench.RunAsync(options, postgres);
+}
 
 namespace JobTracker.Benchmarks
 {
-    internal sealed record BenchOptions(int Rows, double MemoryGigabytes, HashSet<string> Skip, string Output, string? MemoryChild)
+    internal sealed record BenchOptions(int Rows, double MemoryGigabytes, HashSet<string> Skip, string Output, string? MemoryChild, int ScaleRows, int PostgresPort)
     {
         public static BenchOptions Parse(string[] args)
         {
@@ -28,6 +36,8 @@ namespace JobTracker.Benchmarks
             var skip = new HashSet<string>();
             string output = Path.GetFullPath("bench-out");
             string? child = null;
+            int scaleRows = 300_000;
+            int postgresPort = 55450;
             for (var i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -37,10 +47,28 @@ namespace JobTracker.Benchmarks
                     case "--skip": skip.UnionWith(args[++i].Split(',')); break;
                     case "--output": output = Path.GetFullPath(args[++i]); break;
                     case "--memory-child": child = args[++i]; break;
-                    default: throw new ArgumentException($"unknown option {args[i]}; use --rows N, --memory-gb G, --skip import,export,memory,pages, --output DIR");
+                    case "--scale-rows": scaleRows = int.Parse(args[++i]); break;
+                    case "--postgres-port": postgresPort = int.Parse(args[++i]); break;
+                    default:
+                        throw new ArgumentException($"unknown option {args[i]}; use --rows N, --memory-gb G, --scale-rows N, --postgres-port P, " +
+                            "--skip import,export,memory,pages,postgres,scaleout, --output DIR");
                 }
             }
-            return new BenchOptions(rows, memoryGb, skip, output, child);
+            return new BenchOptions(rows, memoryGb, skip, output, child, scaleRows, postgresPort);
+        }
+    }
+
+    internal static class Repository
+    {
+        /// <summary>The folder holding JobTracker.sln, above this build's output.</summary>
+        public static string Root { get; } = FindRoot();
+
+        private static string FindRoot()
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "JobTracker.sln")))
+                directory = directory.Parent;
+            return directory?.FullName ?? throw new InvalidOperationException("JobTracker.sln not found above " + AppContext.BaseDirectory);
         }
     }
 
@@ -49,17 +77,22 @@ namespace JobTracker.Benchmarks
         public static double Percentile(List<double> sorted, double p) =>
             sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
 
-        public static async Task<TimeSpan> RunProcessAsync(string file, params string[] arguments)
+        public static async Task<TimeSpan> RunProcessAsync(string file, params string[] arguments) =>
+            (await RunProcessAsync(new ProcessStartInfo(file, arguments))).Elapsed;
+
+        /// <summary>Runs a process to its end; throws with its error output unless it exits 0.</summary>
+        public static async Task<(TimeSpan Elapsed, string Output)> RunProcessAsync(ProcessStartInfo start)
         {
+            start.RedirectStandardError = true;
+            start.RedirectStandardOutput = true;
             var clock = Stopwatch.StartNew();
-            using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })
-                ?? throw new InvalidOperationException($"could not start {file}");
+            using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
             var stderr = process.StandardError.ReadToEndAsync();
-            await process.StandardOutput.ReadToEndAsync();
+            var stdout = await process.StandardOutput.ReadToEndAsync();
             await process.WaitForExitAsync();
             clock.Stop();
-            if (process.ExitCode != 0) throw new InvalidOperationException($"{file} exited {process.ExitCode}: {await stderr}");
-            return clock.Elapsed;
+            if (process.ExitCode != 0) throw new InvalidOperationException($"{start.FileName} exited {process.ExitCode}: {await stderr}");
+            return (clock.Elapsed, stdout);
         }
     }
 }

@@ -94,6 +94,24 @@ public sealed class JobRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_repeated_within_one_batch_is_created_once_and_its_version_counts_every_write()
+    {
+        var collection = engine.CreateCollection(schema: CustomerSchema);
+        var first = await engine.SubmitAsync(collection, "one.csv", "customerId,name\nA,first\nB,bee\nA,second\nA,third\n");
+        await engine.Runner.RunUntilIdleAsync(CancellationToken.None);
+        var second = await engine.SubmitAsync(collection, "two.csv", "customerId,name\nB,again\nC,sea\nB,last\n");
+        await engine.Runner.RunUntilIdleAsync(CancellationToken.None);
+
+        var records = engine.Records(collection);
+        Assert.Equal((3L, 3L, 1L), (records["A"].Version, records["B"].Version, records["C"].Version));
+        Assert.Contains("\"third\"", records["A"].Data);
+        Assert.Contains("\"last\"", records["B"].Data);
+        Assert.Equal(3, engine.RecordCount(collection));
+        Assert.Equal(["A,created", "B,created", "A,updated", "A,updated"], (await engine.AuditRowsAsync(first)).Skip(1).Select(r => $"{r[2]},{r[3]}"));
+        Assert.Equal(["B,updated", "C,created", "B,updated"], (await engine.AuditRowsAsync(second)).Skip(1).Select(r => $"{r[2]},{r[3]}"));
+    }
+
+    [Fact]
     public async Task Rows_that_fail_validation_are_not_applied_and_the_audit_log_says_why()
     {
         var collection = engine.CreateCollection(schema: CustomerSchema);
