@@ -4,6 +4,7 @@ using System.Data.Common;
 using System.Text;
 using DbUp;
 using DbUp.Builder;
+using DbUp.Engine.Output;
 using Npgsql;
 
 namespace JobTracker.Db.PostgreSql;
@@ -45,7 +46,7 @@ public sealed class PostgreSqlProvider : DatabaseProvider
     {
         try
         {
-            EnsureDatabase.For.PostgresqlDatabase(database.ConnectionString);
+            EnsureDatabase.For.PostgresqlDatabase(database.ConnectionString, new NoOpUpgradeLog()); // its log would print the connection string, password and all
         }
         catch (PostgresException created) when (created.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
         {
