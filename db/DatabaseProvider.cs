@@ -58,11 +58,12 @@ public abstract class DatabaseProvider
     /// <summary>Whether the exception is this database's unique-key (or primary-key) violation.</summary>
     public abstract bool IsUniqueViolation(Exception exception);
 
-    /// <summary>Appended after an ORDER BY: skips @Skip rows and takes @Take.</summary>
-    public abstract string Paging { get; }
+    /// <summary>Appended after an ORDER BY: skips @Skip rows and takes @Take (LIMIT/OFFSET unless overridden).</summary>
+    public virtual string Paging => "LIMIT @Take OFFSET @Skip";
 
-    /// <summary>An INSERT that returns the new row's integer id as a scalar.</summary>
-    public abstract string InsertReturningId(string table, string columns, string values);
+    /// <summary>An INSERT that returns the new row's integer id as a scalar (RETURNING unless overridden).</summary>
+    public virtual string InsertReturningId(string table, string columns, string values) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id";
 
     /// <summary>
     /// Takes the lease on the oldest unfinished job that heads its collection's queue and is not
@@ -76,7 +77,15 @@ public abstract class DatabaseProvider
     /// (@scheduleId, @scheduledFor) exists already. Parameters: @collectionId, @exportName, @Queued,
     /// @note, @initiatedBy, @recordsPerFile, @now, @scheduleId, @scheduledFor.
     /// </summary>
-    public abstract string InsertExportJob { get; }
+    /// <remarks>ON CONFLICT DO NOTHING … RETURNING unless overridden.</remarks>
+    public virtual string InsertExportJob => """
+        INSERT INTO jobs (collection_id, job_type, file_name, export_name, status, note, initiated_by,
+                          batch_size, created_at, schedule_id, scheduled_for)
+        VALUES (@collectionId, 'Export', @exportName, @exportName, @Queued, @note, @initiatedBy,
+                @recordsPerFile, @now, @scheduleId, @scheduledFor)
+        ON CONFLICT DO NOTHING
+        RETURNING id
+        """;
 
     /// <summary>
     /// Writes a collection's records inside the connection's current transaction: the import's hot

@@ -100,11 +100,6 @@ public sealed class PostgreSqlProvider : DatabaseProvider
     public override bool IsUniqueViolation(Exception exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
-    public override string Paging => "LIMIT @Take OFFSET @Skip";
-
-    public override string InsertReturningId(string table, string columns, string values) =>
-        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id";
-
     /// <remarks>
     /// The inner SELECT locks the job it picks and skips jobs other nodes are claiming right now; a
     /// job whose lease another node took meanwhile no longer matches and is passed over.
@@ -131,15 +126,6 @@ public sealed class PostgreSqlProvider : DatabaseProvider
 
     public override RecordWriter CreateRecordWriter(DbConnection connection, long collectionId) =>
         new PostgreSqlRecordWriter((NpgsqlConnection)connection, collectionId);
-
-    public override string InsertExportJob => """
-        INSERT INTO jobs (collection_id, job_type, file_name, export_name, status, note, initiated_by,
-                          batch_size, created_at, schedule_id, scheduled_for)
-        VALUES (@collectionId, 'Export', @exportName, @exportName, @Queued, @note, @initiatedBy,
-                @recordsPerFile, @now, @scheduleId, @scheduledFor)
-        ON CONFLICT DO NOTHING
-        RETURNING id
-        """;
 
     /// <remarks>One streamed read; each key and JSON is encoded to UTF-8 into one reused buffer.</remarks>
     public override int ReadRecords(DbConnection connection, long collectionId, string firstKey, string lastKey, RecordVisitor visit)

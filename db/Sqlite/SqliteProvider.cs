@@ -33,11 +33,6 @@ public sealed class SqliteProvider : DatabaseProvider
 
     public override DbConnection CreateConnection(string connectionString) => new SqliteConnection(connectionString);
 
-    public override string Paging => "LIMIT @Take OFFSET @Skip";
-
-    public override string InsertReturningId(string table, string columns, string values) =>
-        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id";
-
     public override string ClaimNextJob => """
         UPDATE jobs
            SET lease_owner = @Owner,
@@ -59,15 +54,6 @@ public sealed class SqliteProvider : DatabaseProvider
 
     public override RecordWriter CreateRecordWriter(DbConnection connection, long collectionId) =>
         new SqliteRecordWriter(((SqliteConnection)connection).Handle ?? throw new InvalidOperationException("The connection is not open."), collectionId);
-
-    public override string InsertExportJob => """
-        INSERT INTO jobs (collection_id, job_type, file_name, export_name, status, note, initiated_by,
-                          batch_size, created_at, schedule_id, scheduled_for)
-        VALUES (@collectionId, 'Export', @exportName, @exportName, @Queued, @note, @initiatedBy,
-                @recordsPerFile, @now, @scheduleId, @scheduledFor)
-        ON CONFLICT DO NOTHING
-        RETURNING id
-        """;
 
     /// <remarks>
     /// Straight through SQLitePCL, under Microsoft.Data.Sqlite: each key and JSON is read in place as
