@@ -151,7 +151,7 @@ public sealed class DatabaseStorageTests : IDisposable
     public async Task Stop_Job_mid_export_leaves_chunks_of_committed_batches_only()
     {
         var collection = engine.CreateCollection("Big", schema: Schema);
-        ExportTests.InsertRecords(engine.Database, collection, 6_000);
+        ExportTests.InsertRecords(engine.Database, collection, 30_000);
         var jobId = await engine.Exports.SubmitAsync(collection, "big", 20, "tester") ?? throw new InvalidOperationException("not queued");
         Assert.Equal(jobId, await engine.Runner.ClaimNextJobAsync());
 
@@ -171,19 +171,19 @@ public sealed class DatabaseStorageTests : IDisposable
     public async Task A_failed_export_leaves_chunks_of_committed_batches_only()
     {
         var collection = engine.CreateCollection("Changing", schema: Schema);
-        ExportTests.InsertRecords(engine.Database, collection, 6_000);
+        ExportTests.InsertRecords(engine.Database, collection, 30_000);
         var jobId = await engine.Exports.SubmitAsync(collection, "changing", 20, "tester") ?? throw new InvalidOperationException("not queued");
 
         var run = Task.Run(() => engine.Runner.RunUntilIdleAsync(CancellationToken.None));
         await JobRunnerTests.Until(() => engine.Job(jobId).SucceededRows >= 60, TimeSpan.FromSeconds(60));
         using (var connection = engine.Database.Open())
-            connection.Execute("DELETE FROM records WHERE collection_id = @collection AND record_key = 'C0005001'", new { collection });
+            connection.Execute("DELETE FROM records WHERE collection_id = @collection AND record_key = 'C0025001'", new { collection });
         await run.WaitAsync(TimeSpan.FromSeconds(120));
 
         var job = engine.AssertStatus(Status.Failed, jobId);
-        Assert.Contains("The collection changed while it was exported: batch 250", job.StatusReason);
+        Assert.Contains("The collection changed while it was exported: batch 1250", job.StatusReason);
         var committed = engine.Batches(jobId).Where(b => b.Status == Status.Completed).ToList();
-        Assert.Equal(250, committed.Count);
+        Assert.Equal(1_250, committed.Count);
         AssertOnlyCommittedFilesAreStored(jobId, committed);
     }
 
