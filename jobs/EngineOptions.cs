@@ -39,4 +39,23 @@ public sealed class EngineOptions
 
     /// <summary>When false, no background worker runs in this process (tests that drive the engine by hand).</summary>
     public bool RunWorkers { get; set; } = true;
+
+    /// <summary>
+    /// Bytes of the file per batch for new imports: a batch ends at <see cref="BatchSize"/> rows or at this
+    /// many bytes, whichever comes first (a longer row is a batch of its own). A batch is held in memory
+    /// while it is validated and written, so this bounds an import's memory when rows are wide.
+    /// </summary>
+    public long BatchMaxBytes { get; set; } = 8L << 20;
+
+    /// <summary>A row longer than this in the file fails as a row without being read (it is never held in memory).</summary>
+    public long MaxRowBytes { get; set; } = 16L << 20;
+
+    /// <summary>A field (CSV value, or JSON value of a top-level field as written in the file) longer than this fails its row.</summary>
+    public long MaxFieldBytes { get; set; } = 1L << 20;
+
+    /// <summary>A row with more fields than this fails; a CSV header with more columns fails the job.</summary>
+    public int MaxColumns { get; set; } = 1000;
+
+    /// <summary>A JSON record nesting deeper than this (objects and arrays inside each other, the record itself counting 1) fails as a row.</summary>
+    public int MaxJsonDepth { get; set; } = 64;
 }

@@ -7,7 +7,7 @@ namespace JobTracker.Jobs.Files;
 /// RFC 4180 CSV. A quote toggles "inside quotes" wherever it appears, exactly like Sep (which reads the
 /// slices later), so both always agree on where rows end. Rows end at CRLF, LF or a lone CR outside quotes.
 /// </summary>
-internal sealed class CsvScan(SliceList slices, string? keyField)
+internal sealed class CsvScan(SliceList slices, string? keyField, int maxColumns)
 {
     private const int MaxHeaderBytes = 1024 * 1024;
     private static readonly SearchValues<byte> Special = SearchValues.Create("\"\r\n"u8);
@@ -96,6 +96,9 @@ internal sealed class CsvScan(SliceList slices, string? keyField)
             .Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true })
             .From(bytes.ToArray());
         reader.MoveNext();
+        if (reader.Current.ColCount > maxColumns)
+            throw new UnreadableFileException(
+                $"The header (line {line}) has {reader.Current.ColCount:N0} columns; the limit is {maxColumns:N0} (JobTracker:MaxColumns).");
         var names = reader.Current[0..reader.Current.ColCount].ToStringsArray();
 
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
 
 namespace JobTracker.Jobs.Files;
 
@@ -16,21 +15,31 @@ public static class FileSplitter
 {
     internal const int ChunkSize = 64 * 1024;
 
-    /// <summary>Splits the file (read from its start) into batches of <paramref name="batchSize"/> data rows.</summary>
+    /// <summary>Splits the file (read from its start) into batches of <paramref name="batchSize"/> data rows, with the default <see cref="ImportLimits"/>.</summary>
     /// <exception cref="UnreadableFileException">The file cannot be imported at all; the message says why and where.</exception>
-    public static SplitResult Split(Stream file, FileFormat format, int batchSize, string? keyField, CancellationToken cancellationToken)
+    public static SplitResult Split(Stream file, FileFormat format, int batchSize, string? keyField, CancellationToken cancellationToken) =>
+        Split(file, format, batchSize, keyField, ImportLimits.Default, cancellationToken);
+
+    /// <summary>
+    /// Splits the file (read from its start) into batches of at most <paramref name="batchSize"/> data rows
+    /// and <see cref="ImportLimits.BatchMaxBytes"/> bytes; a row longer than that is a batch of its own.
+    /// Only a CSV header is ever held in memory, never a data row.
+    /// </summary>
+    /// <exception cref="UnreadableFileException">The file cannot be imported at all; the message says why and where.</exception>
+    public static SplitResult Split(Stream file, FileFormat format, int batchSize, string? keyField, ImportLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(limits);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         if (file.CanSeek) file.Position = 0;
 
         var input = new CheckedInput(file, format, cancellationToken);
-        var slices = new SliceList(batchSize);
+        var slices = new SliceList(batchSize, limits.BatchMaxBytes, limits.MaxRowBytes);
         IReadOnlyList<string>? header = null;
         switch (format)
         {
             case FileFormat.Csv:
-                var csv = new CsvScan(slices, keyField);
+                var csv = new CsvScan(slices, keyField, limits.MaxColumns);
                 ScanChunks(input, csv.Scan);
                 csv.Finish(input.Position);
                 header = csv.Header;
@@ -41,7 +50,7 @@ public static class FileSplitter
                 lines.Finish(input.Position);
                 break;
             case FileFormat.Json:
-                JsonArrayScan.Split(input, slices);
+                JsonArrayScan.Split(input, slices, limits.MaxRowBytes);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(format), format, null);
@@ -68,16 +77,5 @@ public static class FileSplitter
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary>
-    /// System.Text.Json's message without its " LineNumber: 0 | BytePositionInLine: 1." tail (we say where
-    /// ourselves), on one line: it may quote the bad input, line breaks included.
-    /// </summary>
-    internal static string ShortReason(JsonException e)
-    {
-        var message = e.Message;
-        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return (cut >= 0 ? message[..cut] : message).Trim().Replace("\r", "\\r").Replace("\n", "\\n");
     }
 }

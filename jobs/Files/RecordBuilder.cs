@@ -27,10 +27,18 @@ namespace JobTracker.Jobs.Files;
 /// or empty JSON string for a non-string type) fails a required field and is written as null otherwise
 /// (an empty JSON string for a string field is kept as ""). Field names match the schema case-sensitively.
 /// Fields outside the schema are kept: CSV as strings, JSON as they are.
+/// A row with more fields than <see cref="ImportLimits.MaxColumns"/>, or a field longer than
+/// <see cref="ImportLimits.MaxFieldBytes"/> (its UTF-8 bytes: a CSV value unquoted, a JSON value as written),
+/// fails. In a collection without a key field, a field named <c>_id</c> fails its row: that name is the
+/// generated id's in exports (<see cref="Exports.ExportWork.GeneratedIdField"/>), so two records could
+/// otherwise export with one <c>_id</c>.
 /// </remarks>
 public sealed class RecordBuilder
 {
     private enum Kind { String, Integer, Decimal, Boolean, DateTime }
+
+    private const string GeneratedId = "_id";
+    private static ReadOnlySpan<byte> GeneratedIdUtf8 => "_id"u8;
 
     private readonly string? _keyField;
     private readonly SchemaField[] _schema;
@@ -45,6 +53,10 @@ public sealed class RecordBuilder
     private readonly JsonEncodedText[]? _csvNames;
     private readonly int[]? _csvSchema;
     private readonly int _csvKey = -1;
+    private readonly string[]? _csvHeader;
+    private readonly int _csvGeneratedId = -1;
+
+    private readonly ImportLimits _limits;
 
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly Utf8JsonWriter _writer;
@@ -59,8 +71,16 @@ public sealed class RecordBuilder
 
     /// <summary>For CSV rows, pass the file's header: rows carry only the values.</summary>
     public RecordBuilder(string? keyField, IReadOnlyList<SchemaField> schema, IReadOnlyList<string>? csvHeader)
+        : this(keyField, schema, csvHeader, ImportLimits.Default)
+    {
+    }
+
+    /// <summary>For CSV rows, pass the file's header: rows carry only the values.</summary>
+    public RecordBuilder(string? keyField, IReadOnlyList<SchemaField> schema, IReadOnlyList<string>? csvHeader, ImportLimits limits)
     {
         ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(limits);
+        _limits = limits;
         _keyField = keyField;
         _schema = [.. schema];
         _kinds = new Kind[_schema.Length];
@@ -76,6 +96,7 @@ public sealed class RecordBuilder
         _keyUtf8 = keyField is null ? null : Encoding.UTF8.GetBytes(keyField);
         if (csvHeader is not null)
         {
+            _csvHeader = [.. csvHeader];
             _csvNames = new JsonEncodedText[csvHeader.Count];
             _csvSchema = new int[csvHeader.Count];
             for (int i = 0; i < csvHeader.Count; i++)
@@ -83,6 +104,7 @@ public sealed class RecordBuilder
                 _csvNames[i] = JsonEncodedText.Encode(csvHeader[i], Encoder);
                 _csvSchema[i] = _schemaIndex.GetValueOrDefault(csvHeader[i], -1);
                 if (csvHeader[i] == keyField) _csvKey = i;
+                if (keyField is null && csvHeader[i] == GeneratedId) _csvGeneratedId = i;
             }
         }
         _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = Encoder });
@@ -122,9 +144,10 @@ public sealed class RecordBuilder
 
     private RowFailure? WriteCsv(string[] values, out string? key)
     {
-        if (_csvNames is null || _csvSchema is null)
+        if (_csvNames is null || _csvSchema is null || _csvHeader is null)
             throw new InvalidOperationException("CSV rows need the header: create the RecordBuilder with csvHeader.");
         key = null;
+        if (values.Length > _limits.MaxColumns) return new RowFailure(null, _limits.TooManyColumns(values.Length));
         if (values.Length != _csvNames.Length)
             return new RowFailure(null, $"The row has {values.Length} fields; the header has {_csvNames.Length}.");
         // Read the key first so that it is known even when an earlier field fails.
@@ -135,6 +158,10 @@ public sealed class RecordBuilder
         for (int i = 0; i < values.Length; i++)
         {
             if (i == _csvKey && key is null) return KeyEmpty();
+            // UTF-8 takes at most 3 bytes a char here (a surrogate pair is 2 chars for 4 bytes): count only when it may matter.
+            if (values[i].Length * 3L > _limits.MaxFieldBytes && Encoding.UTF8.GetByteCount(values[i]) is var bytes && bytes > _limits.MaxFieldBytes)
+                return new RowFailure(_csvHeader[i], _limits.FieldTooLong(_csvHeader[i], bytes));
+            if (i == _csvGeneratedId) return GeneratedIdTaken("column");
             _writer.WritePropertyName(_csvNames[i]);
             int s = _csvSchema[i];
             if (s < 0)
@@ -164,12 +191,18 @@ public sealed class RecordBuilder
         // Read the key first so that it is known even when an earlier field fails; a bad key is
         // reported at its place in the object, a missing one after the fields that are there.
         var keyFailure = _keyField is null ? null : KeyOf(item, out key);
+        int fields = item.GetPropertyCount();
+        if (fields > _limits.MaxColumns) return new RowFailure(null, _limits.TooManyColumns(fields));
 
         Array.Clear(_seen);
         _writer.WriteStartObject();
         foreach (var property in item.EnumerateObject())
         {
             if (keyFailure is not null && property.NameEquals(_keyField)) return keyFailure;
+            int bytes = JsonMarshal.GetRawUtf8Value(property.Value).Length;
+            if (property.Value.ValueKind == JsonValueKind.String) bytes -= 2; // the quotes
+            if (bytes > _limits.MaxFieldBytes) return new RowFailure(property.Name, _limits.FieldTooLong(property.Name, bytes));
+            if (_keyField is null && property.NameEquals(GeneratedIdUtf8)) return GeneratedIdTaken("field");
             if (!TryFindField(property, out int s))
             {
                 property.WriteTo(_writer);
@@ -343,6 +376,9 @@ public sealed class RecordBuilder
     }
 
     private RowFailure Required(int s) => new(_schema[s].Name, $"{_schema[s].Name} is required.");
+
+    private static RowFailure GeneratedIdTaken(string what) =>
+        new(GeneratedId, $"The field '{GeneratedId}' is reserved for the generated id in a collection without a key field; rename the {what}.");
 
     private RowFailure KeyEmpty() => new(_keyField, $"The key field {_keyField} is empty.");
 

@@ -7,21 +7,30 @@ namespace JobTracker.Jobs.Files;
 /// <summary>Reads back the rows of one <see cref="BatchSlice"/> found by <see cref="FileSplitter"/>.</summary>
 public static class SliceReader
 {
+    /// <summary>Reads a slice with the default <see cref="ImportLimits"/>.</summary>
+    public static IEnumerable<ImportRow> Read(Stream file, FileFormat format, IReadOnlyList<string>? csvHeader, BatchSlice slice) =>
+        Read(file, format, csvHeader, slice, ImportLimits.Default);
+
     /// <summary>
     /// Seeks to the slice and yields its <see cref="BatchSlice.RowCount"/> rows, numbered from
     /// <see cref="BatchSlice.FirstRow"/>. The stream must be seekable and positioned nowhere in particular;
     /// it is left open. JSON values are standalone (<see cref="JsonElement.ParseValue"/>), so rows may be
-    /// kept after the enumeration ends.
+    /// kept after the enumeration ends. A slice of one row longer than <see cref="ImportLimits.MaxRowBytes"/>
+    /// yields that row as failed without reading it; a JSON record nesting deeper than
+    /// <see cref="ImportLimits.MaxJsonDepth"/> fails as a row.
     /// </summary>
-    public static IEnumerable<ImportRow> Read(Stream file, FileFormat format, IReadOnlyList<string>? csvHeader, BatchSlice slice)
+    public static IEnumerable<ImportRow> Read(Stream file, FileFormat format, IReadOnlyList<string>? csvHeader, BatchSlice slice, ImportLimits limits)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(slice);
+        ArgumentNullException.ThrowIfNull(limits);
+        if (slice.RowCount == 1 && slice.ByteLength > limits.MaxRowBytes)
+            return [new ImportRow(slice.FirstRow, null, default, limits.RowTooLong(slice.ByteLength))];
         return format switch
         {
             FileFormat.Csv => ReadCsv(file, csvHeader?.Count ?? throw new ArgumentNullException(nameof(csvHeader), "CSV slices need the header."), slice),
-            FileFormat.Json => ReadJson(file, slice),
-            FileFormat.JsonLines => ReadJsonLines(file, slice),
+            FileFormat.Json => ReadJson(file, slice, limits),
+            FileFormat.JsonLines => ReadJsonLines(file, slice, limits),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
         };
     }
@@ -55,19 +64,19 @@ public static class SliceReader
 
     private static string Fields(int n) => n == 1 ? "1 field" : $"{n} fields";
 
-    /// <summary>The slice holds the array's items and the commas between them: read it as "[" + slice + "]".</summary>
-    private static IEnumerable<ImportRow> ReadJson(Stream file, BatchSlice slice)
+    /// <summary>The slice holds the array's items and the commas between them: each item is read on its own.</summary>
+    private static IEnumerable<ImportRow> ReadJson(Stream file, BatchSlice slice, ImportLimits limits)
     {
-        var (buffer, length) = Load(file, slice, wrapInBrackets: true);
+        var (buffer, length) = Load(file, slice);
         try
         {
-            var state = new JsonReaderState();
+            var options = new JsonReaderOptions { MaxDepth = limits.MaxJsonDepth };
             int consumed = 0;
             for (int i = 0; i < slice.RowCount; i++)
             {
-                var item = NextItem(buffer.AsSpan(0, length), ref consumed, ref state);
-                if (item is null) throw Changed(slice, i);
-                yield return new ImportRow(slice.FirstRow + i, null, item.Value, null);
+                var row = NextItem(buffer.AsSpan(0, length), ref consumed, options, limits, slice.FirstRow + i);
+                if (row is null) throw Changed(slice, i);
+                yield return row.Value;
             }
         }
         finally
@@ -76,27 +85,35 @@ public static class SliceReader
         }
     }
 
-    private static JsonElement? NextItem(ReadOnlySpan<byte> json, ref int consumed, ref JsonReaderState state)
+    private static ImportRow? NextItem(ReadOnlySpan<byte> json, ref int consumed, JsonReaderOptions options, ImportLimits limits, long rowNumber)
     {
+        // Between items: whitespace and one comma.
+        int start = json[consumed..].IndexOfAnyExcept(" \t\r\n,"u8);
+        if (start < 0 || json[consumed + start] != (byte)'{') return null;
+        consumed += start;
+        var item = json[consumed..];
         try
         {
-            var reader = new Utf8JsonReader(json[consumed..], isFinalBlock: true, state);
-            if (consumed == 0) reader.Read(); // the '['
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
-            var item = JsonElement.ParseValue(ref reader);
+            var reader = new Utf8JsonReader(item, options);
+            reader.Read();
+            var value = JsonElement.ParseValue(ref reader);
             consumed += (int)reader.BytesConsumed;
-            state = reader.CurrentState;
-            return item;
+            return new ImportRow(rowNumber, null, value, null);
         }
         catch (JsonException)
         {
-            return null; // only when the file changed after it was split
+            // The splitter proved the item well-formed, so the only thing left is its depth (or a changed file).
+            var (end, depth) = JsonSkipper.Measure(item);
+            if (end < 0 || depth <= limits.MaxJsonDepth) return null;
+            consumed += end;
+            return new ImportRow(rowNumber, null, default, limits.TooDeep(depth));
         }
     }
 
-    private static IEnumerable<ImportRow> ReadJsonLines(Stream file, BatchSlice slice)
+    private static IEnumerable<ImportRow> ReadJsonLines(Stream file, BatchSlice slice, ImportLimits limits)
     {
-        var (buffer, length) = Load(file, slice, wrapInBrackets: false);
+        var (buffer, length) = Load(file, slice);
+        var options = new JsonReaderOptions { MaxDepth = limits.MaxJsonDepth };
         try
         {
             int pos = 0, read = 0;
@@ -105,7 +122,7 @@ public static class SliceReader
             {
                 int k = buffer.AsSpan(pos, length - pos).IndexOf((byte)'\n');
                 int end = k < 0 ? length : pos + k;
-                var row = ParseLine(buffer.AsSpan(pos, end - pos), line, slice.FirstRow + read);
+                var row = ParseLine(buffer.AsSpan(pos, end - pos), line, slice.FirstRow + read, options, limits);
                 pos = end + 1;
                 line++;
                 if (row is null) continue; // blank line
@@ -120,12 +137,13 @@ public static class SliceReader
         }
     }
 
-    private static ImportRow? ParseLine(ReadOnlySpan<byte> text, long line, long rowNumber)
+    private static ImportRow? ParseLine(ReadOnlySpan<byte> text, long line, long rowNumber, JsonReaderOptions options, ImportLimits limits)
     {
-        if (text.IndexOfAnyExcept(" \t\r\n"u8) < 0) return null;
+        int first = text.IndexOfAnyExcept(" \t\r\n"u8);
+        if (first < 0) return null;
         try
         {
-            var reader = new Utf8JsonReader(text);
+            var reader = new Utf8JsonReader(text, options);
             var value = JsonElement.ParseValue(ref reader);
             reader.Read(); // throws when something other than whitespace follows the value
             if (value.ValueKind == JsonValueKind.Object) return new ImportRow(rowNumber, null, value, null);
@@ -133,7 +151,11 @@ public static class SliceReader
         }
         catch (JsonException e)
         {
-            return new ImportRow(rowNumber, null, default, $"Line {line} is not a valid JSON object: {FileSplitter.ShortReason(e)}");
+            var (end, depth) = JsonSkipper.Measure(text[first..]);
+            if (depth > limits.MaxJsonDepth && end > 0 && text[(first + end)..].IndexOfAnyExcept(" \t\r\n"u8) < 0)
+                return new ImportRow(rowNumber, null, default, limits.TooDeep(depth));
+            return new ImportRow(rowNumber, null, default,
+                $"Line {line} is not a valid JSON object: {JsonProblem.Describe(e)}, byte {e.BytePositionInLine + 1}.");
         }
     }
 
@@ -146,28 +168,22 @@ public static class SliceReader
         _ => "null",
     };
 
-    /// <summary>Reads the slice's bytes into a pooled buffer (a slice is one batch, so it is small).</summary>
-    private static (byte[] Buffer, int Length) Load(Stream file, BatchSlice slice, bool wrapInBrackets)
+    /// <summary>Reads the slice's bytes into a pooled buffer (a slice is at most one batch's bytes, or one row of at most MaxRowBytes).</summary>
+    private static (byte[] Buffer, int Length) Load(Stream file, BatchSlice slice)
     {
-        int extra = wrapInBrackets ? 2 : 0;
-        if (slice.ByteLength > Array.MaxLength - extra)
+        if (slice.ByteLength > Array.MaxLength)
             throw new UnreadableFileException($"Batch {slice.BatchNo} is larger than 2 GB; use a smaller batch size.");
-        int length = (int)slice.ByteLength + extra;
+        int length = (int)slice.ByteLength;
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
             file.Seek(slice.ByteOffset, SeekOrigin.Begin);
-            file.ReadExactly(buffer, extra / 2, (int)slice.ByteLength);
+            file.ReadExactly(buffer, 0, length);
         }
         catch
         {
             ArrayPool<byte>.Shared.Return(buffer);
             throw;
-        }
-        if (wrapInBrackets)
-        {
-            buffer[0] = (byte)'[';
-            buffer[length - 1] = (byte)']';
         }
         return (buffer, length);
     }

@@ -7,6 +7,7 @@ using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Running;
 using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace JobTracker.Jobs.Imports;
 
@@ -17,8 +18,10 @@ namespace JobTracker.Jobs.Imports;
 /// file throws <see cref="UnreadableFileException"/>, which fails the job with the reason. Then it
 /// applies the batches left in file order, each in one transaction (<see cref="BatchApplier"/>).
 /// </summary>
-public sealed class ImportWork(Database database, FileStore files, ILogger<ImportWork> logger)
+public sealed class ImportWork(Database database, FileStore files, IOptions<EngineOptions> options, ILogger<ImportWork> logger)
 {
+    private readonly ImportLimits limits = ImportLimits.From(options.Value);
+
     /// <summary>
     /// Runs a claimed import job: splits its file if that is not done yet, then applies the batches
     /// left. False when it could not go on because the job was stopped or taken over.
@@ -50,7 +53,7 @@ public sealed class ImportWork(Database database, FileStore files, ILogger<Impor
         await using (var source = await OpenSourceAsync(job, cancellationToken))
         {
             var format = Enum.Parse<FileFormat>(job.FileFormat!);
-            split = await Task.Run(() => FileSplitter.Split(source, format, job.BatchSize, collection.KeyField, cancellationToken), cancellationToken);
+            split = await Task.Run(() => FileSplitter.Split(source, format, job.BatchSize, collection.KeyField, limits, cancellationToken), cancellationToken);
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -89,7 +92,7 @@ public sealed class ImportWork(Database database, FileStore files, ILogger<Impor
     {
         var header = job.CsvHeader is null ? null : JsonSerializer.Deserialize<string[]>(job.CsvHeader);
         var format = Enum.Parse<FileFormat>(job.FileFormat!);
-        var builder = new RecordBuilder(collection.KeyField, collection.Schema, header);
+        var builder = new RecordBuilder(collection.KeyField, collection.Schema, header, limits);
         var ready = Channel.CreateBounded<PreparedBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
@@ -101,7 +104,7 @@ public sealed class ImportWork(Database database, FileStore files, ILogger<Impor
                 foreach (var batch in batches)
                 {
                     var slice = new BatchSlice(batch.BatchNo, batch.FirstRow, batch.RowCount, batch.ByteOffset, batch.ByteLength, batch.FirstLine);
-                    var prepared = BatchApplier.Prepare(batch, SliceReader.Read(source, format, header, slice), builder, stopReading.Token);
+                    var prepared = BatchApplier.Prepare(batch, SliceReader.Read(source, format, header, slice, limits), builder, stopReading.Token);
                     await ready.Writer.WriteAsync(prepared, stopReading.Token);
                 }
                 ready.Writer.Complete();
