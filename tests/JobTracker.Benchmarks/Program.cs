@@ -3,7 +3,7 @@ using JobTracker.Benchmarks;
 
 // Prints the figures behind JobTracker's speed targets. Release build; see README.md.
 //   dotnet run -c Release --project tests/JobTracker.Benchmarks [-- --rows N] [--memory-gb G] [--scale-rows N]
-//       [--postgres-port P] [--skip import,export,memory,pages,postgres,scaleout]
+//       [--postgres-port P] [--skip import,export,memory,widerows,pages,postgres,scaleout]
 var options = BenchOptions.Parse(args);
 if (options.MemoryChild is { } childFile)
 {
@@ -16,6 +16,7 @@ Console.WriteLine($"JobTracker benchmarks · {Environment.ProcessorCount} cores 
 if (!options.Skip.Contains("import")) await ImportBench.RunAsync(options);
 if (!options.Skip.Contains("export")) await ExportBench.RunAsync(options);
 if (!options.Skip.Contains("memory")) await ImportBench.RunMemoryAsync(options);
+if (!options.Skip.Contains("widerows")) await WideRowBench.RunAsync(options);
 if (!options.Skip.Contains("pages")) await PageBench.RunAsync(options);
 if (!options.Skip.Contains("postgres") || !options.Skip.Contains("scaleout"))
 {
@@ -51,7 +52,7 @@ namespace JobTracker.Benchmarks
                     case "--postgres-port": postgresPort = int.Parse(args[++i]); break;
                     default:
                         throw new ArgumentException($"unknown option {args[i]}; use --rows N, --memory-gb G, --scale-rows N, --postgres-port P, " +
-                            "--skip import,export,memory,pages,postgres,scaleout, --output DIR");
+                            "--skip import,export,memory,widerows,pages,postgres,scaleout, --output DIR");
                 }
             }
             return new BenchOptions(rows, memoryGb, skip, output, child, scaleRows, postgresPort);

@@ -29,7 +29,8 @@ public sealed class EngineHost : IDisposable
     /// An engine on <paramref name="folder"/> (a new one by default, deleted with the engine), with JobTracker:Storage <paramref name="storage"/>
     /// and JobTracker:StoragePath <paramref name="storagePath"/> when not the folder's own (another node on the same database file).
     /// </summary>
-    public EngineHost(int batchSize = 1000, TestFolder? folder = null, TimeSpan? lease = null, StorageKind storage = StorageKind.Folder, string? storagePath = null)
+    public EngineHost(int batchSize = 1000, TestFolder? folder = null, TimeSpan? lease = null, StorageKind storage = StorageKind.Folder, string? storagePath = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         ownsFolder = folder is null;
         Folder = folder ?? new TestFolder();
@@ -42,7 +43,7 @@ public sealed class EngineHost : IDisposable
             ["JobTracker:RunWorkers"] = "false",
             ["JobTracker:NodeId"] = "test",
             ["JobTracker:Lease"] = (lease ?? TimeSpan.FromSeconds(30)).ToString(),
-        }).Build();
+        }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         Database = Database.Create(Folder.Provider, Folder.ConnectionString, Folder.Path);
         Database.Migrate();
         services = new ServiceCollection()
