@@ -107,8 +107,8 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
     }
 
     /// <summary>
-    /// Disables a user (their sessions end at once and they cannot sign in) or enables them again (which also
-    /// lifts a lockout). Disabling the last active admin is refused. False when there is no such user.
+    /// Disables a user (their sessions end at once and they cannot sign in) or enables them (which also
+    /// lifts a lockout, for a user who was not disabled too). Disabling the last active admin is refused. False when there is no such user.
     /// </summary>
     public async Task<bool> SetDisabledAsync(long userId, bool disabled, string changedBy, CancellationToken cancellationToken = default)
     {
@@ -116,7 +116,7 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var user = await LockAdminsAndReadAsync(connection, transaction, userId);
         if (user is null) return false;
-        if (user.Disabled == disabled) return true;
+        if (disabled && user.Disabled) return true;
         if (disabled)
         {
             if (user.IsActiveAdmin && user.OtherActiveAdmins == 0)

@@ -88,6 +88,19 @@ public sealed class UserLifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task Enabling_a_locked_user_lifts_the_lock()
+    {
+        var id = await AddAsync("bob", Roles.Viewer);
+        var lockout = new SignInLockout(engine.Database, Options.Create(new SignInSettings { LockoutFailures = 1 }), NullLogger<SignInLockout>.Instance);
+        Assert.NotNull(await lockout.RecordFailureAsync(id));
+
+        Assert.True(await engine.Users.SetDisabledAsync(id, false, "admin"));
+
+        using var connection = engine.Database.Open();
+        Assert.Null(connection.ExecuteScalar<DateTime?>("SELECT locked_until FROM users WHERE id = @id", new { id }));
+    }
+
+    [Fact]
     public async Task The_last_active_admin_can_be_neither_disabled_nor_demoted()
     {
         using (var connection = engine.Database.Open()) connection.Execute("DELETE FROM users");
