@@ -32,7 +32,10 @@ public static class EngineRegistration
         services.AddSingleton<WorkspaceEditor>();
         services.AddSingleton<CollectionEditor>();
         services.AddSingleton<ScheduleEditor>();
+        services.Configure<SignInSettings>(configuration.GetSection(SignInSettings.Section));
         services.AddSingleton<UserAdministration>();
+        services.AddSingleton<Sessions>();
+        services.AddSingleton<SignInLockout>();
         services.AddSingleton<ImportSubmission>();
         services.AddSingleton<ExportSubmission>();
         services.AddSingleton<JobStopper>();

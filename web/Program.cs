@@ -27,6 +27,7 @@ app.UseStaticFiles();
 app.UseSerilogRequestLogging(options => options.GetLevel = RequestLogging.Level);
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseJobTrackerSignInLimits();                                // rate limits on the sign-in form's POST (per client, per user name)
 app.MapRazorPages();
 
 app.Run();

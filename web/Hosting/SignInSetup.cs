@@ -1,6 +1,6 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
-using System.Text;
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Storage;
@@ -15,47 +15,6 @@ using Microsoft.Extensions.Options;
 
 namespace JobTracker.Web.Hosting;
 
-/// <summary>
-/// What each role may do. Everyone signed in sees every page (the fallback policy);
-/// support staff may also download audit logs and original files; admins may change things.
-/// </summary>
-public static class Policies
-{
-    /// <summary>Import, stop jobs, create and edit workspaces and collections, manage users: admin.</summary>
-    public const string CanChange = "CanChange";
-
-    /// <summary>Download audit logs and original files: admin and support (not viewer).</summary>
-    public const string CanDownload = "CanDownload";
-}
-
-/// <summary>A row of the users table, as the password hasher and sign-in see it.</summary>
-public sealed record UserAccount
-{
-    public long Id { get; init; }
-    public string UserName { get; init; } = "";
-    public string Role { get; init; } = "";
-    public string PasswordHash { get; init; } = "";
-
-    public const string Columns = "id AS Id, user_name AS UserName, role AS Role, password_hash AS PasswordHash";
-
-    private const string StampClaim = "jobtracker:stamp";
-
-    /// <summary>The cookie's identity: name, role, and a stamp of the password hash so that a password reset signs the old sessions out.</summary>
-    public ClaimsPrincipal ToPrincipal() => new(new ClaimsIdentity(
-        [
-            new Claim(ClaimTypes.NameIdentifier, Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new Claim(ClaimTypes.Name, UserName),
-            new Claim(ClaimTypes.Role, Role),
-            new Claim(StampClaim, Stamp),
-        ],
-        CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role));
-
-    private string Stamp => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(PasswordHash)), 0, 8);
-
-    public bool IsSameSessionAs(ClaimsPrincipal principal) =>
-        principal.FindFirstValue(StampClaim) == Stamp && principal.FindFirstValue(ClaimTypes.Name) == UserName && principal.IsInRole(Role);
-}
-
 public static class SignInSetup
 {
     public static WebApplicationBuilder AddJobTrackerSignIn(this WebApplicationBuilder builder)
@@ -68,6 +27,7 @@ public static class SignInSetup
         builder.Services.AddOptions<KeyManagementOptions>()
             .Configure<KeyStore>((options, keys) => options.XmlRepository = new DatabaseXmlRepository(keys));
 
+        builder.Services.AddSignInLimits();
         builder.Services
             .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(options =>
@@ -78,9 +38,10 @@ public static class SignInSetup
                 options.LoginPath = "/Account/Login";
                 options.LogoutPath = "/Account/Logout";
                 options.AccessDeniedPath = "/Account/AccessDenied";
-                options.ExpireTimeSpan = TimeSpan.FromHours(8);
+                options.ExpireTimeSpan = builder.Configuration.GetSection(SignInSettings.Section).Get<SignInSettings>()?.SessionIdleTimeout
+                    ?? new SignInSettings().SessionIdleTimeout;
                 options.SlidingExpiration = true;
-                options.Events.OnValidatePrincipal = ValidateAgainstUsersTableAsync;
+                options.Events.OnValidatePrincipal = ValidateSessionAsync;
                 options.Events.OnRedirectToLogin = context => RedirectAsync(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => RedirectAsync(context, StatusCodes.Status403Forbidden);
             });
@@ -111,7 +72,7 @@ public static class SignInSetup
 
     /// <summary>
     /// On first start there is no user: creates "admin" with the password from JobTracker:Admin:Password,
-    /// or a generated one that is logged once.
+    /// or a generated one that is written once to the console (standard error), never to a log sink.
     /// </summary>
     public static async Task SeedFirstAdminAsync(this WebApplication app)
     {
@@ -130,30 +91,43 @@ public static class SignInSetup
         if (!created) return;
 
         if (string.IsNullOrEmpty(configured))
-            app.Logger.LogWarning(
-                "FIRST START: created the user 'admin' with the generated password {AdminPassword} . " +
-                "It is shown only this once. Sign in and keep it safe, or set JobTracker:Admin:Password " +
-                "(environment variable JobTracker__Admin__Password) before the first start next time.", password);
+        {
+            // Straight to the console, past Serilog: the rolling file log (and any other sink) never holds it.
+            await Console.Error.WriteLineAsync(
+                $"FIRST START: created the user 'admin' with the generated password {password} . " +
+                "It is shown only this once, here on the console. Sign in and change it (Password, top right), or set " +
+                "JobTracker:Admin:Password (environment variable JobTracker__Admin__Password) before the first start next time.");
+            await Console.Error.FlushAsync();
+            app.Logger.LogWarning("First start: created the user 'admin' with a generated password, written to the console only");
+        }
         else
             app.Logger.LogInformation("First start: created the user 'admin' with the password from JobTracker:Admin:Password");
     }
 
-    /// <summary>A cookie stays good only while its user exists with the same name, role and password.</summary>
-    private static async Task ValidateAgainstUsersTableAsync(CookieValidatePrincipalContext context)
+    /// <summary>
+    /// A cookie stays good only while its server-side session is live (not signed out or ended, used
+    /// recently enough, its user not disabled). A changed name or role takes effect at once: the cookie
+    /// is re-issued with the user as the users table has them now.
+    /// </summary>
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
     {
-        if (context.Principal is null || !long.TryParse(context.Principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id))
-        {
-            context.RejectPrincipal();
-            return;
-        }
-        var database = context.HttpContext.RequestServices.GetRequiredService<Database>();
-        await using var connection = await database.OpenAsync(context.HttpContext.RequestAborted);
-        var user = await connection.QuerySingleOrDefaultAsync<UserAccount>(
-            $"SELECT {UserAccount.Columns} FROM users WHERE id = @id", new { id });
-        if (user is null || !user.IsSameSessionAs(context.Principal))
+        var principal = context.Principal;
+        var token = principal?.FindFirstValue(UserAccount.SessionClaim);
+        var session = token is null
+            ? null
+            : await context.HttpContext.RequestServices.GetRequiredService<Sessions>().FindLiveAsync(token, context.HttpContext.RequestAborted);
+        if (principal is null || token is null || session is null
+            || principal.FindFirstValue(ClaimTypes.NameIdentifier) != session.UserId.ToString(CultureInfo.InvariantCulture))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return;
+        }
+        context.HttpContext.SetSession(session);
+        if (principal.FindFirstValue(ClaimTypes.Name) != session.UserName || !principal.IsInRole(session.Role))
+        {
+            context.ReplacePrincipal(UserAccount.Principal(session.UserId, session.UserName, session.Role, token));
+            context.ShouldRenew = true;
         }
     }
 

@@ -60,6 +60,12 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
     public string NodeId { get; init; } = "web-tests";
     public bool RunWorkers { get; init; } = true;
 
+    /// <summary>
+    /// JobTracker:SignIn settings (e.g. "ClientPermits" = "3"), over the tests' own defaults: sign-in rate limits
+    /// high enough for a test class that signs in many times from 127.0.0.1.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SignIn { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The content root (appsettings.json), when not the web project's folder.</summary>
     public string? ContentRoot { get; init; }
 
@@ -100,6 +106,9 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
             ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore.DataProtection"] = "Error",
             ["Serilog:WriteTo:1:Args:path"] = Path.Combine(Folder.Path, "logs", "jobtracker-.log"),
         };
+        settings["JobTracker:SignIn:ClientPermits"] = "100000";
+        settings["JobTracker:SignIn:UserNamePermits"] = "100000";
+        foreach (var (key, value) in SignIn) settings["JobTracker:SignIn:" + key] = value;
         if (MaxUploadBytes is { } max) settings["JobTracker:MaxUploadBytes"] = max.ToString(CultureInfo.InvariantCulture);
 
         builder.UseEnvironment("Production");

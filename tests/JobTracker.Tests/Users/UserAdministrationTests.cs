@@ -1,7 +1,6 @@
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs;
-using JobTracker.Jobs.Users;
 using JobTracker.Tests.Infrastructure;
 
 namespace JobTracker.Tests.Users;
@@ -25,41 +24,41 @@ public sealed class UserAdministrationTests : IDisposable
     [Fact]
     public async Task Adds_a_user_under_the_trimmed_name_with_the_hash_of_the_password()
     {
-        await engine.Users.AddAsync("  bob ", Roles.Support, "long enough", Hash, "admin");
+        await engine.Users.AddAsync("  bob ", Roles.Support, "long enough pw", Hash, "admin");
 
-        Assert.Equal(("bob", Roles.Support, "hashed:long enough"), Row("bob"));
+        Assert.Equal(("bob", Roles.Support, "hashed:long enough pw"), Row("bob"));
     }
 
     [Fact]
     public async Task Refuses_a_new_user_for_every_reason_at_once_and_hashes_nothing()
     {
-        await engine.Users.AddAsync("bob", Roles.Viewer, "long enough", Hash, "admin");
+        await engine.Users.AddAsync("bob", Roles.Viewer, "long enough pw", Hash, "admin");
         var hashed = false;
 
         var refused = await Assert.ThrowsAsync<ChangeRefusedException>(() =>
-            engine.Users.AddAsync("BOB", "boss", "short", password => { hashed = true; return password; }, "admin"));
+            engine.Users.AddAsync("BOB", "boss", "eleven char", password => { hashed = true; return password; }, "admin"));
 
         Assert.Equal(
         [
             new InputProblem("UserName", "There is already a user named \"BOB\"."),
             new InputProblem("Role", "Choose a role: admin, support or viewer."),
-            new InputProblem("Password", $"The password needs at least {UserAdministration.MinimumPasswordLength} characters."),
+            new InputProblem("Password", $"The password needs at least {engine.Users.MinimumPasswordLength} characters."),
         ], refused.Problems);
         Assert.False(hashed);
-        Assert.Equal("UserName", (await engine.Users.CheckNewUserAsync(null, Roles.Viewer, "long enough"))[0].Field);
+        Assert.Equal("UserName", (await engine.Users.CheckNewUserAsync(null, Roles.Viewer, "long enough pw"))[0].Field);
     }
 
     [Fact]
     public async Task Resets_a_password_refusing_a_short_one_and_answering_null_for_an_unknown_user()
     {
-        var id = await engine.Users.AddAsync("bob", Roles.Viewer, "long enough", Hash, "admin");
+        var id = await engine.Users.AddAsync("bob", Roles.Viewer, "long enough pw", Hash, "admin");
 
-        var refused = await Assert.ThrowsAsync<ChangeRefusedException>(() => engine.Users.ResetPasswordAsync(id, "short", Hash, "admin"));
-        Assert.Equal(new InputProblem("Password", $"The new password for bob needs at least {UserAdministration.MinimumPasswordLength} characters."), Assert.Single(refused.Problems));
-        Assert.Null(await engine.Users.ResetPasswordAsync(999, "long enough", Hash, "admin"));
+        var refused = await Assert.ThrowsAsync<ChangeRefusedException>(() => engine.Users.ResetPasswordAsync(id, "eleven char", Hash, "admin"));
+        Assert.Equal(new InputProblem("Password", $"The new password for bob needs at least {engine.Users.MinimumPasswordLength} characters."), Assert.Single(refused.Problems));
+        Assert.Null(await engine.Users.ResetPasswordAsync(999, "long enough pw", Hash, "admin"));
 
-        Assert.Equal("hashed:another one", await engine.Users.ResetPasswordAsync(id, "another one", Hash, "admin"));
-        Assert.Equal("hashed:another one", Row("bob")?.PasswordHash);
+        Assert.Equal("hashed:another one pw", await engine.Users.ResetPasswordAsync(id, "another one pw", Hash, "admin"));
+        Assert.Equal("hashed:another one pw", Row("bob")?.PasswordHash);
         await engine.Users.RehashPasswordAsync(id, "rehashed");
         Assert.Equal("rehashed", Row("bob")?.PasswordHash);
     }

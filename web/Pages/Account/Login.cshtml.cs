@@ -8,12 +8,24 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace JobTracker.Web.Pages.Account;
 
+/// <summary>
+/// The sign-in form. Its POST is rate limited per client and per user name (<see cref="SignInLimits"/>);
+/// a locked account has no password checked until its lock ends; a right password starts a server-side
+/// session (<see cref="Sessions"/>) whose token the cookie carries.
+/// </summary>
 [AllowAnonymous]
-public sealed class LoginModel(Database database, UserAdministration users, IPasswordHasher<UserAccount> hasher, ILogger<LoginModel> logger) : PageModel
+[EnableRateLimiting(SignInLimits.Policy)]
+public sealed class LoginModel(
+    Database database, Sessions sessions, SignInLockout lockout, UserAdministration users,
+    IPasswordHasher<UserAccount> hasher, ILogger<LoginModel> logger) : PageModel
 {
+    public const string WrongPassword = "The user name or password is not right.";
+    public const string Disabled = "This account is disabled. Ask an admin to enable it.";
+
     public sealed class LoginInput
     {
         public string UserName { get; set; } = "";
@@ -32,11 +44,27 @@ public sealed class LoginModel(Database database, UserAdministration users, IPas
     public async Task<IActionResult> OnPostAsync(string? returnUrl)
     {
         ReturnUrl = returnUrl;
+        if (HttpContext.Refusal() is { } refusal)
+        {
+            Error = refusal;
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+
+        var cancellationToken = HttpContext.RequestAborted;
         UserAccount? user;
-        await using (var connection = await database.OpenAsync(HttpContext.RequestAborted))
+        await using (var connection = await database.OpenAsync(cancellationToken))
         {
             user = await connection.QuerySingleOrDefaultAsync<UserAccount>(
                 $"SELECT {UserAccount.Columns} FROM users WHERE user_name = @UserName", new { Input.UserName });
+        }
+
+        // A locked account: no password is checked (no hashing work) until the lock ends.
+        if (user?.LockedUntil is { } lockedUntil && lockedUntil > DateTime.UtcNow)
+        {
+            logger.LogWarning("Sign-in for {UserName} refused: locked until {LockedUntil:u}", user.UserName, lockedUntil);
+            Error = Locked(lockedUntil);
+            return Page();
         }
 
         // Hash even for an unknown user, so the answer takes as long either way.
@@ -44,19 +72,30 @@ public sealed class LoginModel(Database database, UserAdministration users, IPas
         if (user is null || result == PasswordVerificationResult.Failed)
         {
             logger.LogWarning("Failed sign-in for {UserName}", Input.UserName);
-            Error = "The user name or password is not right.";
+            Error = user is not null && await lockout.RecordFailureAsync(user.Id, cancellationToken) is { } until ? Locked(until) : WrongPassword;
+            return Page();
+        }
+        if (user.DisabledAt is not null)
+        {
+            logger.LogWarning("Sign-in for {UserName} refused: the account is disabled", user.UserName);
+            Error = Disabled;
             return Page();
         }
         if (result == PasswordVerificationResult.SuccessRehashNeeded)
         {
             user = user with { PasswordHash = hasher.HashPassword(user, Input.Password) };
-            await users.RehashPasswordAsync(user.Id, user.PasswordHash, HttpContext.RequestAborted);
+            await users.RehashPasswordAsync(user.Id, user.PasswordHash, cancellationToken);
         }
 
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, user.ToPrincipal());
+        var token = await sessions.StartAsync(user.Id, HttpContext.Connection.RemoteIpAddress?.ToString(), Request.Headers.UserAgent.ToString(), cancellationToken);
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, user.ToPrincipal(token));
         logger.LogInformation("{UserName} signed in", user.UserName);
         return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl : "~/");
     }
+
+    /// <summary>What the form says of a locked account.</summary>
+    public static string Locked(DateTime until) =>
+        $"This account is locked after too many wrong passwords, until {Display.Utc(until)} UTC. Try again then, or ask an admin to enable it.";
 
     private static readonly string UnknownUserHash = new PasswordHasher<UserAccount>().HashPassword(new UserAccount(), Guid.NewGuid().ToString());
 }

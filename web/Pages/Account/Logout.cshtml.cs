@@ -1,3 +1,5 @@
+using JobTracker.Jobs.Users;
+using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -6,14 +8,16 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace JobTracker.Web.Pages.Account;
 
-/// <summary>Sign out is a POST (from the header's form); a GET just goes home.</summary>
+/// <summary>Sign out is a POST (from the header's form): it ends the server-side session, so a copy of the cookie stops working too. A GET just goes home.</summary>
 [AllowAnonymous]
-public sealed class LogoutModel : PageModel
+public sealed class LogoutModel(Sessions sessions, ILogger<LogoutModel> logger) : PageModel
 {
     public IActionResult OnGet() => LocalRedirect("~/");
 
     public async Task<IActionResult> OnPostAsync()
     {
+        if (User.FindFirst(UserAccount.SessionClaim)?.Value is { } token && await sessions.EndAsync(token, HttpContext.RequestAborted))
+            logger.LogInformation("{UserName} signed out", User.Identity?.Name);
         await HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return RedirectToPage("/Account/Login");
     }

@@ -1,24 +1,23 @@
-using System.Security.Claims;
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs;
 using JobTracker.Jobs.Users;
 using JobTracker.Web.Hosting;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 
 namespace JobTracker.Web.Pages.Users;
 
 /// <summary>
-/// User accounts (admins): list, add with a role, reset a password. <see cref="UserAdministration"/>
-/// checks and stores the changes; passwords are hashed here, with ASP.NET Core Identity's hasher.
+/// User accounts (admins): list with role, state and live sessions, and add a user with a role. Each user's
+/// own page (<see cref="DetailsModel"/>) changes the role, disables, resets the password and ends sessions.
+/// <see cref="UserAdministration"/> checks and stores the changes; passwords are hashed here, with ASP.NET Core Identity's hasher.
 /// </summary>
 [Authorize(Policy = Policies.CanChange)]
-public sealed class IndexModel(Database database, UserAdministration users, IPasswordHasher<UserAccount> hasher) : PageModel
+public sealed class IndexModel(Database database, UserAdministration users, IPasswordHasher<UserAccount> hasher, IOptions<SignInSettings> signIn) : PageModel
 {
     public sealed record UserLine
     {
@@ -26,6 +25,9 @@ public sealed class IndexModel(Database database, UserAdministration users, IPas
         public string UserName { get; init; } = "";
         public string Role { get; init; } = "";
         public DateTime CreatedAt { get; init; }
+        public DateTime? DisabledAt { get; init; }
+        public DateTime? LockedUntil { get; init; }
+        public long Sessions { get; init; }
     }
 
     public sealed class NewUserInput
@@ -38,6 +40,8 @@ public sealed class IndexModel(Database database, UserAdministration users, IPas
     public IReadOnlyList<UserLine> Users { get; private set; } = [];
 
     public NewUserInput NewUser { get; private set; } = new();
+
+    public int MinimumPasswordLength => users.MinimumPasswordLength;
 
     public string? Message { get; private set; }
 
@@ -72,44 +76,15 @@ public sealed class IndexModel(Database database, UserAdministration users, IPas
         return Page();
     }
 
-    public async Task<IActionResult> OnPostResetPasswordAsync(long userId, string? newPassword)
-    {
-        var cancellationToken = HttpContext.RequestAborted;
-        UserAccount? account;
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        {
-            account = await connection.QuerySingleOrDefaultAsync<UserAccount>(
-                $"SELECT {UserAccount.Columns} FROM users WHERE id = @userId", new { userId });
-        }
-        if (account is null) return NotFound();
-
-        string? hash;
-        try
-        {
-            hash = await users.ResetPasswordAsync(account.Id, newPassword, password => hasher.HashPassword(account, password),
-                User.Identity?.Name ?? "unknown", cancellationToken);
-        }
-        catch (ChangeRefusedException refused)
-        {
-            ModelState.AddProblems(refused.Problems, field => "newPassword");
-            await LoadAsync();
-            return Page();
-        }
-        if (hash is null) return NotFound();
-        account = account with { PasswordHash = hash };
-        Message = $"The password of {account.UserName} is reset; their other sessions are signed out.";
-
-        // The cookie carries a stamp of the password: an admin who resets their own stays signed in here.
-        if (User.FindFirstValue(ClaimTypes.NameIdentifier) == account.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, account.ToPrincipal());
-        await LoadAsync();
-        return Page();
-    }
-
     private async Task LoadAsync()
     {
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        Users = (await connection.QueryAsync<UserLine>(
-            "SELECT id AS Id, user_name AS UserName, role AS Role, created_at AS CreatedAt FROM users ORDER BY user_name")).AsList();
+        Users = (await connection.QueryAsync<UserLine>("""
+            SELECT u.id AS Id, u.user_name AS UserName, u.role AS Role, u.created_at AS CreatedAt,
+                   u.disabled_at AS DisabledAt, u.locked_until AS LockedUntil,
+                   (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.ended_at IS NULL AND s.last_seen_at > @IdleCutoff) AS Sessions
+              FROM users u
+             ORDER BY u.user_name
+            """, new { IdleCutoff = DateTime.UtcNow - signIn.Value.SessionIdleTimeout })).AsList();
     }
 }
