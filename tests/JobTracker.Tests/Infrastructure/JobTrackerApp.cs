@@ -60,6 +60,9 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
     public string NodeId { get; init; } = "web-tests";
     public bool RunWorkers { get; init; } = true;
 
+    /// <summary>More settings (or overrides), e.g. JobTracker:Https:Enabled.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The content root (appsettings.json), when not the web project's folder.</summary>
     public string? ContentRoot { get; init; }
 
@@ -101,6 +104,7 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
             ["Serilog:WriteTo:1:Args:path"] = Path.Combine(Folder.Path, "logs", "jobtracker-.log"),
         };
         if (MaxUploadBytes is { } max) settings["JobTracker:MaxUploadBytes"] = max.ToString(CultureInfo.InvariantCulture);
+        foreach (var (key, value) in Settings) settings[key] = value;
 
         builder.UseEnvironment("Production");
         if (ContentRoot is not null) builder.UseContentRoot(ContentRoot);
