@@ -14,6 +14,7 @@ builder.AddJobTrackerEngine();                                  // file store, i
 builder.AddJobTrackerDataPaths();                               // relative data paths resolve against the content root
 builder.AddJobTrackerSignIn();                                  // cookie sign-in, roles, policies
 builder.AddJobTrackerPages();                                   // Razor Pages, antiforgery header for htmx
+builder.AddJobTrackerTransport();                               // Secure cookies, HSTS, HTTPS redirection, forwarded headers: as configured
 
 var app = builder.Build();
 
@@ -22,7 +23,10 @@ app.CreateSigningKeyOnce();                                     // one sign-in k
 await app.SeedFirstAdminAsync();
 await app.SeedDemoDataAsync();
 
+app.UseJobTrackerForwardedHeaders();                            // behind a known proxy: the client's scheme and address
+app.UseJobTrackerSecurityHeaders();                             // CSP and friends on every answer, error pages and static files too
 app.UseJobTrackerErrorPages();
+app.UseJobTrackerHttps();                                       // HSTS and HTTPS redirection, when configured
 app.UseStaticFiles();
 app.UseSerilogRequestLogging(options => options.GetLevel = RequestLogging.Level);
 app.UseAuthentication();

@@ -34,12 +34,17 @@ public static class Htmx
     }
 
     /// <summary>
-    /// After a form that succeeded: a redirect to <paramref name="url"/>, or for htmx (which would
-    /// follow a redirect and swap the result into the form) 200 with HX-Redirect, so the browser navigates.
+    /// After a form that succeeded: 303 See Other to <paramref name="url"/> (a plain form post: the
+    /// browser GETs the new page), or for htmx (which would follow a redirect and swap the result into
+    /// the form) 200 with HX-Redirect, so the browser navigates.
     /// </summary>
     public static IActionResult RedirectOrHxRedirect(this PageModel page, string url)
     {
-        if (!page.Request.IsHtmx()) return new RedirectResult(url);
+        if (!page.Request.IsHtmx())
+        {
+            page.Response.Headers.Location = url;
+            return new StatusCodeResult(StatusCodes.Status303SeeOther);
+        }
         page.Response.HxRedirect(url);
         return new OkResult();
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -12,6 +13,7 @@ namespace JobTracker.Web.Pages;
 /// </summary>
 [AllowAnonymous]
 [IgnoreAntiforgeryToken]
+[DisableFormValueModelBinding]
 [ResponseCache(Duration = 0, Location = ResponseCacheLocation.None, NoStore = true)]
 public sealed class ErrorModel : PageModel
 {

@@ -66,6 +66,9 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
     /// </summary>
     public IReadOnlyDictionary<string, string> SignIn { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>More settings (or overrides), e.g. JobTracker:Https:Enabled.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The content root (appsettings.json), when not the web project's folder.</summary>
     public string? ContentRoot { get; init; }
 
@@ -110,6 +113,7 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
         settings["JobTracker:SignIn:UserNamePermits"] = "100000";
         foreach (var (key, value) in SignIn) settings["JobTracker:SignIn:" + key] = value;
         if (MaxUploadBytes is { } max) settings["JobTracker:MaxUploadBytes"] = max.ToString(CultureInfo.InvariantCulture);
+        foreach (var (key, value) in Settings) settings[key] = value;
 
         builder.UseEnvironment("Production");
         if (ContentRoot is not null) builder.UseContentRoot(ContentRoot);

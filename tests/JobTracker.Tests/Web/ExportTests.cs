@@ -154,7 +154,7 @@ public sealed class ExportTests(ExportFixture fixture) : IClassFixture<ExportFix
             ["__RequestVerificationToken"] = Html.HiddenAntiforgeryField(form),
         };
         using var posted = await admin.PostAsync($"/Collections/{fixture.CollectionId}/Export", new FormUrlEncodedContent(fields));
-        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
         Assert.Equal($"/Collections/{fixture.CollectionId}/Jobs", posted.Headers.Location!.OriginalString);
         var job = App.Job(App.LastJobId(fixture.CollectionId)!.Value);
         Assert.Equal((JobTypes.Export, "plain"), (job.JobType, job.ExportName));

@@ -7,8 +7,6 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Filters;
-using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -18,12 +16,12 @@ namespace JobTracker.Web.Pages.Collections;
 
 /// <summary>
 /// The upload form. The file streams from the request body straight into <see cref="ImportSubmission"/>,
-/// which stores it and queues its job: nothing binds or buffers the form (no form value providers,
-/// antiforgery token from the header only), so a 1 GiB file costs a 64 KiB buffer, not 1 GiB of
-/// memory or temp files.
+/// which stores it and queues its job: nothing binds or buffers the form (no form value providers;
+/// the antiforgery token from the header, or from the form's first field when a browser posts the
+/// form without JavaScript), so a 1 GiB file costs a 64 KiB buffer, not 1 GiB of memory or temp files.
 /// </summary>
 [Authorize(Policy = Policies.CanChange)]
-[IgnoreAntiforgeryToken] // checked in OnPostAsync, from the header only
+[IgnoreAntiforgeryToken] // checked in OnPostAsync, without reading the upload
 [DisableFormValueModelBinding]
 public sealed class ImportModel(
     Database database,
@@ -55,22 +53,25 @@ public sealed class ImportModel(
     {
         var cancellationToken = HttpContext.RequestAborted;
         if (!await LoadAsync(id)) return NotFound();
-        if (!await HasAntiforgeryHeaderAsync()) return BadRequest();
 
         // Kestrel refuses bodies over 30 MB unless told otherwise, for this request only.
         var bodyLimit = MaxUploadBytes + MultipartSlack;
         if (HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
             sizeLimit.MaxRequestBodySize = bodyLimit;
-        if (Request.ContentLength > bodyLimit) return Refuse(TooLargeMessage);
 
-        if (!MediaTypeHeaderValue.TryParse(Request.ContentType, out var contentType)
-            || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
-            return Refuse("Choose a file to import.");
+        var reader = MediaTypeHeaderValue.TryParse(Request.ContentType, out var contentType)
+            && contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            && HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is { Length: > 0 } boundary
+                ? new MultipartReader(boundary, Request.Body)
+                : null;
+        // Refused on its length before a byte is read (so before the form's token could be): refusing changes nothing.
+        if (Request.ContentLength > bodyLimit) return Refuse(TooLargeMessage);
 
         try
         {
-            var reader = new MultipartReader(boundary, Request.Body);
+            // The header (htmx), or the form's first field (a plain form post): never a read of the whole form.
+            if (!await antiforgery.IsStreamedFormValidAsync(HttpContext, reader, cancellationToken)) return BadRequest();
+            if (reader is null) return Refuse("Choose a file to import.");
             for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null; section = await reader.ReadNextSectionAsync(cancellationToken))
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
@@ -108,24 +109,6 @@ public sealed class ImportModel(
         return name[(name.LastIndexOfAny(['/', '\\']) + 1)..].Trim();
     }
 
-    /// <summary>
-    /// The token must come in the header (site.js adds it to every htmx request). Letting the
-    /// antiforgery service fall back to the form would read, and buffer, the whole upload first.
-    /// </summary>
-    private async Task<bool> HasAntiforgeryHeaderAsync()
-    {
-        if (!Request.Headers.ContainsKey(PagesSetup.AntiforgeryHeader)) return false;
-        try
-        {
-            await antiforgery.ValidateRequestAsync(HttpContext);
-            return true;
-        }
-        catch (AntiforgeryValidationException)
-        {
-            return false;
-        }
-    }
-
     private IActionResult Refuse(string message)
     {
         Error = message;
@@ -139,21 +122,5 @@ public sealed class ImportModel(
         if (collection is null) return false;
         Collection = collection;
         return true;
-    }
-}
-
-/// <summary>Keeps model binding away from the request body: no form value providers for this page.</summary>
-[AttributeUsage(AttributeTargets.Class)]
-public sealed class DisableFormValueModelBindingAttribute : Attribute, IResourceFilter
-{
-    public void OnResourceExecuting(ResourceExecutingContext context)
-    {
-        context.ValueProviderFactories.RemoveType<FormValueProviderFactory>();
-        context.ValueProviderFactories.RemoveType<FormFileValueProviderFactory>();
-        context.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
-    }
-
-    public void OnResourceExecuted(ResourceExecutedContext context)
-    {
     }
 }

@@ -1,4 +1,5 @@
-// Job Tracker: the little JavaScript the pages need, all of it wired through htmx events.
+// Job Tracker: the little JavaScript the pages need, wired through htmx events and data- attributes.
+// The Content-Security-Policy allows no inline script, handler (onclick, hx-on) or eval: it all lives here.
 (() => {
   'use strict';
 
@@ -16,6 +17,12 @@
     if (target?.matches('[data-keep-while-focused]') && target.contains(document.activeElement)) {
       event.detail.shouldSwap = false;
     }
+  });
+
+  // A button marked data-remove-row removes its table row (the schema editor's Remove).
+  document.addEventListener('click', (event) => {
+    const button = event.target instanceof Element ? event.target.closest('[data-remove-row]') : null;
+    if (button) button.closest('tr')?.remove();
   });
 
   // Upload form: refuse a file over the limit before sending it, and show the upload's progress.
