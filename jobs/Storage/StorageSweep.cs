@@ -99,12 +99,13 @@ public sealed partial class StorageSweep(Database database, FileStore files, IOp
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (!long.TryParse(Path.GetFileName(folder), NumberStyles.None, CultureInfo.InvariantCulture, out var jobId)) continue;
+            var untouched = Directory.GetLastWriteTimeUtc(folder) < cutoff; // before our own deletions touch it
             foreach (var path in Directory.EnumerateFiles(folder))
             {
                 var name = FileStore.ExportStorageName(jobId, Path.GetFileName(path));
                 if (IsOrphan(path, name, named, cutoff)) removed += Remove(path, name);
             }
-            if (!Directory.EnumerateFileSystemEntries(folder).Any() && Directory.GetLastWriteTimeUtc(folder) < cutoff
+            if (untouched && !Directory.EnumerateFileSystemEntries(folder).Any()
                 && await connection.ExecuteScalarAsync<long>(
                     "SELECT COUNT(*) FROM jobs WHERE id = @jobId AND finished_at IS NULL", new { jobId }) == 0)
                 TryDeleteFolder(folder);
