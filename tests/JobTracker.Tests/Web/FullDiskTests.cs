@@ -137,7 +137,8 @@ public sealed class FullDiskTests
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
-            var text = string.Concat(Directory.GetFiles(Path.Combine(app.Folder.Path, "logs")).Select(path =>
+            var logs = Path.Combine(app.Folder.Path, "logs");
+            var text = string.Concat((Directory.Exists(logs) ? Directory.GetFiles(logs) : []).Select(path =>
             {
                 using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
                 return reader.ReadToEnd();
