@@ -34,6 +34,20 @@ public sealed class EngineOptions
     /// <summary>Folder for stored files (Folder storage), and for export batch files while they are written (both).</summary>
     public string StoragePath { get; set; } = "data/files";
 
+    /// <summary>
+    /// Free space the storage folder's disk keeps (bytes): an upload that would leave less is refused before a
+    /// byte of it is stored, and an export does not start a batch file below it. Not checked with
+    /// <see cref="StorageKind.Database"/> storage for uploads (the database's disk is not ours to see).
+    /// </summary>
+    public long StorageMinFreeBytes { get; set; } = 512L << 20;
+
+    /// <summary>
+    /// How long a file in the storage folder, or a stored_files row, must have been left alone before the
+    /// start-up sweep removes it when nothing refers to it: an upload or export still being written by
+    /// another node sharing the folder or database is never that old.
+    /// </summary>
+    public TimeSpan OrphanFileAge { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Largest accepted upload, in bytes.</summary>
     public long MaxUploadBytes { get; set; } = 1L << 30;
 

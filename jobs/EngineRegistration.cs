@@ -8,6 +8,7 @@ using JobTracker.Jobs.Users;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Quartz;
 
 namespace JobTracker.Jobs;
@@ -27,7 +28,9 @@ public static class EngineRegistration
         services.Configure<EngineOptions>(section);
         var settings = section.Get<EngineOptions>() ?? new EngineOptions();
 
+        services.AddSingleton<StorageDisk>();
         services.AddSingleton<FileStore>();
+        services.AddSingleton<StorageSweep>();
         services.AddSingleton<KeyStore>();
         services.AddSingleton<WorkspaceEditor>();
         services.AddSingleton<CollectionEditor>();
@@ -77,6 +80,7 @@ public static class EngineRegistration
     public static IHostApplicationBuilder AddJobTrackerEngine(this IHostApplicationBuilder builder)
     {
         builder.Services.AddJobTrackerEngine(builder.Configuration);
+        builder.Services.AddHostedService<StorageSweepAtStart>();
         if (builder.Configuration.GetValue(EngineOptions.Section + ":" + nameof(EngineOptions.RunWorkers), true))
         {
             // Registered before Quartz's hosted service, so this node's old leases are released before any worker starts.
@@ -84,6 +88,27 @@ public static class EngineRegistration
             builder.AddQuartzHostedService(quartz => quartz.WaitForJobsToComplete = true);
         }
         return builder;
+    }
+
+    /// <summary>
+    /// Removes what a crash left in storage (<see cref="StorageSweep"/>) once, at start-up, after the migrations
+    /// and before any worker starts. A sweep that fails is logged and the start goes on: nothing depends on it.
+    /// </summary>
+    private sealed class StorageSweepAtStart(StorageSweep sweep, ILogger<StorageSweep> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await sweep.RunAsync(DateTime.UtcNow, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Storage sweep at start-up failed; files that nothing refers to may remain until the next start");
+            }
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private sealed class LeaseRecovery(JobRunner runner) : IHostedService

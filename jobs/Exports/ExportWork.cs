@@ -87,7 +87,8 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new ExportFailedException($"The export's folder could not be created in storage: {ex.Message} Start the export again once storage is fixed.", ex);
+            logger.LogWarning(ex, "Job {JobId}: the export's folder could not be created", job.Id);
+            throw ExportFailedException.NoFolder(ex);
         }
         // Temp files of an earlier holder of this job (killed, or whose lease expired) are never moved into place now.
         foreach (var temp in Directory.EnumerateFiles(folder, "*" + TempSuffix)) TryDelete(temp);
@@ -213,11 +214,13 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
     private long WriteBatchFile(
         DbConnection connection, CollectionRow collection, BatchRow batch, string tempPath, string? finalPath, string fileName, CancellationToken cancellationToken)
     {
+        if (files.Disk.AvailableFreeSpace(Path.GetDirectoryName(tempPath)!) is { } free && free < files.MinFreeBytes)
+            throw ExportFailedException.NoRoom(fileName, free, files.MinFreeBytes);
         try
         {
             int written;
             long size;
-            using (var file = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            using (var file = files.Disk.Create(tempPath, FileMode.Create, bufferSize: 0, asynchronous: false))
             using (var output = new Utf8FileWriter(file))
             {
                 written = batch.RowCount == 0 && batch.FirstKey is null
@@ -243,8 +246,12 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
         }
     }
 
-    private static ExportFailedException NotWritten(string fileName, Exception ex) =>
-        new($"The batch file {fileName} could not be written: {ex.Message} Batch files committed before it stay; start the export again once storage is fixed.", ex);
+    /// <summary>The job fails with a reason for the user; the cause (with its server path) goes to the log only.</summary>
+    private ExportFailedException NotWritten(string fileName, Exception ex)
+    {
+        logger.LogWarning(ex, "Batch file {FileName} could not be written", fileName);
+        return ExportFailedException.NotWritten(fileName, ex);
+    }
 
     private static int WriteEmptyArray(Utf8FileWriter output)
     {

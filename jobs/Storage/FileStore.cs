@@ -12,35 +12,89 @@ namespace JobTracker.Jobs.Storage;
 /// (<see cref="Kind"/>), and files stored before a switch still open. Names in storage are generated;
 /// the user's file name is only ever data.
 /// </summary>
-public sealed class FileStore(Database database, IOptions<EngineOptions> options)
+public sealed class FileStore(Database database, IOptions<EngineOptions> options, StorageDisk disk)
 {
-    private readonly FolderContent folder = new(Path.GetFullPath(options.Value.StoragePath));
+    private readonly FolderContent folder = new(Path.GetFullPath(options.Value.StoragePath), disk);
     private readonly DatabaseContent chunks = new(database);
 
     /// <summary>Where new files go (JobTracker:Storage).</summary>
     public StorageKind Kind { get; } = options.Value.Storage;
 
+    /// <summary>The disk under the storage folder, through which every file there is written.</summary>
+    public StorageDisk Disk => disk;
+
+    /// <summary>The free space the storage folder's disk keeps (JobTracker:StorageMinFreeBytes).</summary>
+    public long MinFreeBytes => Math.Max(0, options.Value.StorageMinFreeBytes);
+
+    /// <summary>The storage folder (JobTracker:StoragePath), in full.</summary>
+    internal string Root => folder.Root;
+
     /// <summary>
     /// Streams <paramref name="content"/> to storage as it arrives (never whole in memory), refusing it
-    /// once it passes <paramref name="maxBytes"/> or when it is empty. A refused or broken-off upload
-    /// leaves nothing behind.
+    /// once it passes <paramref name="maxBytes"/> or when it is empty, and returns its row. Nothing refers
+    /// to the file yet: tests and benchmarks queue its import next (the start-up sweep removes a file that
+    /// stays unreferenced). A refused or broken-off upload leaves nothing behind.
     /// </summary>
-    public Task<StoredFile> SaveAsync(Stream content, string fileName, long maxBytes, CancellationToken cancellationToken)
+    public async Task<StoredFile> SaveAsync(Stream content, string fileName, long maxBytes, CancellationToken cancellationToken)
     {
-        var storageName = $"{Guid.CreateVersion7():N}{Path.GetExtension(fileName).ToLowerInvariant()}";
-        return Kind == StorageKind.Folder
-            ? SaveToFolderAsync(content, fileName, storageName, maxBytes, cancellationToken)
-            : SaveToDatabaseAsync(content, fileName, storageName, maxBytes, cancellationToken);
+        StoredFile? saved = null;
+        await SaveAsync(content, fileName, maxBytes, declaredBytes: null, (_, _, file) =>
+        {
+            saved = file;
+            return Task.FromResult(file.Id);
+        }, cancellationToken);
+        return saved!;
     }
 
-    private async Task<StoredFile> SaveToFolderAsync(Stream content, string fileName, string storageName, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Streams <paramref name="content"/> to storage as it arrives (never whole in memory), then commits its
+    /// row together with whatever <paramref name="reference"/> writes in the same transaction (the job that
+    /// imports it), and returns what that returns. Refused before a byte is stored when the storage folder
+    /// has no room for <paramref name="declaredBytes"/> above JobTracker:StorageMinFreeBytes; refused past
+    /// <paramref name="maxBytes"/>, when empty, or when storage fails (a full disk); every refusal is an
+    /// <see cref="UploadRejectedException"/> and leaves nothing behind. An upload cut off by a crash leaves
+    /// at most an unreferenced file or row, which the start-up sweep (<see cref="StorageSweep"/>) removes.
+    /// </summary>
+    public Task<long> SaveAsync(
+        Stream content, string fileName, long maxBytes, long? declaredBytes,
+        Func<DbConnection, DbTransaction, StoredFile, Task<long>> reference, CancellationToken cancellationToken)
+    {
+        var storageName = $"{Guid.CreateVersion7():N}{Path.GetExtension(fileName).ToLowerInvariant()}";
+        if (Kind == StorageKind.Database)
+            return SaveToDatabaseAsync(content, fileName, storageName, maxBytes, reference, cancellationToken);
+        EnsureRoom(declaredBytes);
+        return SaveToFolderAsync(content, fileName, storageName, maxBytes, reference, cancellationToken);
+    }
+
+    /// <summary>
+    /// Refuses an upload the storage folder's disk has no room for, keeping JobTracker:StorageMinFreeBytes
+    /// free (with an unknown size, one that would start below it). Nothing is refused when the free space
+    /// cannot be known.
+    /// </summary>
+    private void EnsureRoom(long? declaredBytes)
+    {
+        if (disk.AvailableFreeSpace(folder.Root) is not { } free) return;
+        var room = Math.Max(0, free - MinFreeBytes);
+        if (room >= Math.Max(1, declaredBytes ?? 1)) return;
+        throw new UploadRejectedException(declaredBytes is { } size
+            ? $"Not enough free space on the server to store this file: {FormatBytes(room)} free, the file is {FormatBytes(size)}. Ask an administrator to free space."
+            : $"Not enough free space on the server to store this file: {FormatBytes(room)} free. Ask an administrator to free space.");
+    }
+
+    private async Task<long> SaveToFolderAsync(
+        Stream content, string fileName, string storageName, long maxBytes,
+        Func<DbConnection, DbTransaction, StoredFile, Task<long>> reference, CancellationToken cancellationToken)
     {
         var size = await folder.WriteAsync(storageName, content, maxBytes, cancellationToken);
         try
         {
             if (size == 0) throw Empty();
             await using var connection = await database.OpenAsync(cancellationToken);
-            return new StoredFile(await AddRowAsync(connection, fileName, storageName, size, DateTime.UtcNow), fileName, size);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var id = await AddRowAsync(connection, fileName, storageName, size, DateTime.UtcNow, transaction);
+            var result = await reference(connection, transaction, new StoredFile(id, fileName, size));
+            await transaction.CommitAsync(CancellationToken.None);
+            return result;
         }
         catch
         {
@@ -50,10 +104,13 @@ public sealed class FileStore(Database database, IOptions<EngineOptions> options
     }
 
     /// <summary>
-    /// The row first, so that the chunks have a file to belong to, and its size once they are all in.
-    /// Each chunk is its own short write: a slow upload never holds the database's write lock.
+    /// The row first (size 0 while pending), so that the chunks have a file to belong to, then its size and
+    /// what refers to it in one transaction once they are all in. Each chunk is its own short write: a slow
+    /// upload never holds the database's write lock.
     /// </summary>
-    private async Task<StoredFile> SaveToDatabaseAsync(Stream content, string fileName, string storageName, long maxBytes, CancellationToken cancellationToken)
+    private async Task<long> SaveToDatabaseAsync(
+        Stream content, string fileName, string storageName, long maxBytes,
+        Func<DbConnection, DbTransaction, StoredFile, Task<long>> reference, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var id = await AddRowAsync(connection, fileName, storageName, 0, DateTime.UtcNow, kind: StorageKind.Database);
@@ -61,12 +118,17 @@ public sealed class FileStore(Database database, IOptions<EngineOptions> options
         {
             var size = await chunks.WriteAsync(connection, null, id, content, maxBytes, cancellationToken);
             if (size == 0) throw Empty();
-            await connection.ExecuteAsync("UPDATE stored_files SET size_bytes = @size WHERE id = @id", new { size, id });
-            return new StoredFile(id, fileName, size);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var updated = await connection.ExecuteAsync("UPDATE stored_files SET size_bytes = @size WHERE id = @id", new { size, id }, transaction);
+            // Another node's start-up sweep took the row for an orphan: the upload ran longer than JobTracker:OrphanFileAge.
+            if (updated == 0) throw new UploadRejectedException("The upload took so long that the server discarded it. Import the file again.");
+            var result = await reference(connection, transaction, new StoredFile(id, fileName, size));
+            await transaction.CommitAsync(CancellationToken.None);
+            return result;
         }
         catch (Exception failed) when (failed is not DbException)
         {
-            // (When the database itself failed, the row stays behind with size 0: no job points at it.)
+            // (When the database itself failed, the row stays behind, pending: the start-up sweep removes it.)
             await DatabaseContent.DeleteAsync(connection, id);
             throw;
         }
@@ -124,6 +186,13 @@ public sealed class FileStore(Database database, IOptions<EngineOptions> options
         >= 1L << 10 => $"{bytes / 1024.0:0.#} KiB",
         _ => $"{bytes} bytes",
     };
+
+    /// <summary>Storage failed under an upload (<paramref name="cause"/>, for the log): the user hears whether the disk is full, never a path.</summary>
+    internal static UploadRejectedException NotStored(Exception cause) => new(
+        StorageDisk.IsFull(cause)
+            ? "The server ran out of disk space while storing this file, so nothing was imported. Ask an administrator to free space, then import the file again."
+            : "The server could not store this file, so nothing was imported. Ask an administrator to check the server's storage (its log says why), then import the file again.",
+        cause);
 
     internal static UploadRejectedException TooLarge(long maxBytes) =>
         new($"The file is larger than the upload limit of {FormatBytes(maxBytes)}. Split it into smaller files and import them one after another.");

@@ -60,6 +60,7 @@ public sealed class EngineHost : IDisposable
     public JobStopper Stopper => services.GetRequiredService<JobStopper>();
     public AuditLog AuditLog => services.GetRequiredService<AuditLog>();
     public FileStore Files => services.GetRequiredService<FileStore>();
+    public StorageSweep Sweep => services.GetRequiredService<StorageSweep>();
     public RunningJobs RunningJobs => services.GetRequiredService<RunningJobs>();
     public ExportSubmission Exports => services.GetRequiredService<ExportSubmission>();
     public ImportSubmission Imports => services.GetRequiredService<ImportSubmission>();

@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace JobTracker.Tests.Infrastructure;
@@ -72,6 +73,12 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
     /// <summary>The content root (appsettings.json), when not the web project's folder.</summary>
     public string? ContentRoot { get; init; }
 
+    /// <summary>More settings (JobTracker:…), after the ones above.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Services to put in place of the app's own (ConfigureTestServices), e.g. a <see cref="FillingDisk"/>.</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     public TestFolder Folder { get; }
 
     /// <summary>The real address Kestrel listens on, e.g. http://127.0.0.1:41234 (starts the server).</summary>
@@ -118,6 +125,7 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
         builder.UseEnvironment("Production");
         if (ContentRoot is not null) builder.UseContentRoot(ContentRoot);
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        if (TestServices is not null) builder.ConfigureTestServices(TestServices);
     }
 
     protected override void Dispose(bool disposing)

@@ -28,11 +28,11 @@ public sealed class ProductProcess : IDisposable
     /// <summary>
     /// Starts the product on <paramref name="folder"/>'s database as node <paramref name="nodeId"/>, listening on
     /// a free port of its own, with JobTracker:Storage <paramref name="storage"/> and its files under
-    /// <paramref name="storagePath"/> (the folder's own by default: another node passes a folder of its own),
-    /// and any other <paramref name="environment"/> variables (over these).
+    /// <paramref name="storagePath"/> (the folder's own by default: another node passes a folder of its own), and
+    /// any more <paramref name="settings"/> (JobTracker:… keys).
     /// </summary>
     public static ProductProcess Start(TestFolder folder, string nodeId, TimeSpan? lease = null,
-        StorageKind storage = StorageKind.Folder, string? storagePath = null, IReadOnlyDictionary<string, string>? environment = null)
+        StorageKind storage = StorageKind.Folder, string? storagePath = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
         storagePath ??= folder.StoragePath;
@@ -53,7 +53,7 @@ public sealed class ProductProcess : IDisposable
         start.Environment["JobTracker__Lease"] = (lease ?? TimeSpan.FromSeconds(30)).ToString();
         start.Environment["JobTracker__PollInterval"] = "00:00:00.200";
         start.Environment["JobTracker__Admin__Password"] = AdminPassword;
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         var child = new ProductProcess(Process.Start(start) ?? throw new InvalidOperationException("could not start the product"), baseAddress, nodeId, storagePath);
         child.process.OutputDataReceived += (_, e) => { lock (child.output) child.output.AppendLine(e.Data); };
         child.process.ErrorDataReceived += (_, e) => { lock (child.output) child.output.AppendLine(e.Data); };

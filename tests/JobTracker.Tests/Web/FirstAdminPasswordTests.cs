@@ -19,7 +19,7 @@ public sealed partial class FirstAdminPasswordTests : IDisposable
     public async Task The_generated_password_is_on_the_console_and_never_in_the_file_log()
     {
         var logs = Path.Combine(folder.Path, "logs");
-        using var product = ProductProcess.Start(folder, "first-start", environment: new Dictionary<string, string>
+        using var product = ProductProcess.Start(folder, "first-start", settings: new Dictionary<string, string>
         {
             ["JobTracker__Admin__Password"] = "",
             ["JobTracker__DemoData"] = "false",

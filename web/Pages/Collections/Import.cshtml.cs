@@ -78,13 +78,17 @@ public sealed class ImportModel(
                     || !disposition.IsFileDisposition() || !disposition.Name.Equals("file"))
                     continue; // the reader skips what we do not read
 
-                await submission.SubmitAsync(id, section.Body, ClientFileName(disposition), User.Identity?.Name ?? "unknown", cancellationToken);
+                await submission.SubmitAsync(id, section.Body, ClientFileName(disposition), User.Identity?.Name ?? "unknown", cancellationToken,
+                    declaredBytes: Request.ContentLength);
                 return this.RedirectOrHxRedirect(Url.Page("/Collections/Jobs", new { id })!);
             }
             return Refuse("Choose a file to import.");
         }
         catch (UploadRejectedException rejected)
         {
+            // Storage failed (a full disk, ...): the form says so in plain words, the log keeps the cause.
+            if (rejected.InnerException is { } cause)
+                logger.LogWarning(cause, "Upload into collection {CollectionId} not stored: {Reason}", id, rejected.Message);
             return Refuse(rejected.Message);
         }
         catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
