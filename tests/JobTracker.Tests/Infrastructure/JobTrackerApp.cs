@@ -73,9 +73,6 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
     /// <summary>The content root (appsettings.json), when not the web project's folder.</summary>
     public string? ContentRoot { get; init; }
 
-    /// <summary>More settings (JobTracker:…), after the ones above.</summary>
-    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
-
     /// <summary>Services to put in place of the app's own (ConfigureTestServices), e.g. a <see cref="FillingDisk"/>.</summary>
     public Action<IServiceCollection>? TestServices { get; init; }
 
