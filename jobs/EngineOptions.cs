@@ -39,4 +39,7 @@ public sealed class EngineOptions
 
     /// <summary>When false, no background worker runs in this process (tests that drive the engine by hand).</summary>
     public bool RunWorkers { get; set; } = true;
+
+    /// <summary>Retries after transient database faults (JobTracker:Retry:MaxAttempts, BaseDelay, MaxDelay).</summary>
+    public RetryOptions Retry { get; set; } = new();
 }

@@ -87,7 +87,7 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new ExportFailedException($"The export's folder could not be created in storage: {ex.Message} Start the export again once storage is fixed.", ex);
+            throw new ExportFailedException("The export's folder could not be created in the file storage. Start the export again once storage is fixed.", ex);
         }
         // Temp files of an earlier holder of this job (killed, or whose lease expired) are never moved into place now.
         foreach (var temp in Directory.EnumerateFiles(folder, "*" + TempSuffix)) TryDelete(temp);
@@ -244,7 +244,7 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
     }
 
     private static ExportFailedException NotWritten(string fileName, Exception ex) =>
-        new($"The batch file {fileName} could not be written: {ex.Message} Batch files committed before it stay; start the export again once storage is fixed.", ex);
+        new($"The batch file {fileName} could not be written to the file storage. Batch files committed before it stay; start the export again once storage is fixed.", ex);
 
     private static int WriteEmptyArray(Utf8FileWriter output)
     {
@@ -321,7 +321,7 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
         }
         var outcome = new BatchOutcome(batch.StartedAt ?? now, Status.Completed, null, batch.RowCount, 0, fileId);
         if (!await LeasedBatches.FinishAsync(connection, transaction, batch, outcome, lease, now)) return false;
-        await LeasedBatches.CommitAsync(connection, transaction, batch, now);
+        await LeasedBatches.CommitAsync(connection, transaction, batch, lease, now);
         return true;
     }
 
