@@ -25,8 +25,8 @@ public sealed class AuditLog(Database database)
     /// <summary>
     /// Streams the whole audit log of a job as CSV, in batch order. The batches are read a few at a time,
     /// each read a short query on its own that is over before their lines go to <paramref name="output"/>:
-    /// a slow client never holds a query (or, on SQLite, a read snapshot that keeps the WAL from being
-    /// checkpointed) open for the length of its download. Each batch is read whole in one query, so its
+    /// a slow client never holds a query open (nor the read snapshot that would keep a write-ahead log from
+    /// being checkpointed) for the length of its download. Each batch is read whole in one query, so its
     /// lines are consistent; a job that is still running shows each batch as it was when it was read.
     /// </summary>
     public async Task WriteCsvAsync(long jobId, Stream output, CancellationToken cancellationToken = default)
