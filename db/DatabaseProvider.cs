@@ -58,6 +58,30 @@ public abstract class DatabaseProvider
     /// <summary>Whether the exception is this database's unique-key (or primary-key) violation.</summary>
     public abstract bool IsUniqueViolation(Exception exception);
 
+    /// <summary>
+    /// When <paramref name="exception"/> (or an exception it wraps) is a fault of this database that may clear
+    /// by itself - busy or locked, a deadlock, a timeout, a lost connection, a server restarting - the words
+    /// that say what happened, for a person (e.g. "the database stayed busy (locked by another process)");
+    /// null when it is not such a fault. A canceled operation is never one.
+    /// </summary>
+    public string? TransientFault(Exception exception)
+    {
+        if (exception is OperationCanceledException) return null;
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (DescribeTransient(e) is { } words) return words;
+            if (e is AggregateException aggregate)
+                return aggregate.InnerExceptions.Select(TransientFault).FirstOrDefault(words => words is not null);
+        }
+        return null;
+    }
+
+    /// <summary>Whether the exception is a fault that may clear by itself, worth trying again (see <see cref="TransientFault"/>).</summary>
+    public bool IsTransient(Exception exception) => TransientFault(exception) is not null;
+
+    /// <summary>The words for one exception (not the ones it wraps) when it is a transient fault of this database; otherwise null.</summary>
+    protected abstract string? DescribeTransient(Exception exception);
+
     /// <summary>Appended after an ORDER BY: skips @Skip rows and takes @Take (LIMIT/OFFSET unless overridden).</summary>
     public virtual string Paging => "LIMIT @Take OFFSET @Skip";
 

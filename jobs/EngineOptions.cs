@@ -72,4 +72,7 @@ public sealed class EngineOptions
 
     /// <summary>A JSON record nesting deeper than this (objects and arrays inside each other, the record itself counting 1) fails as a row.</summary>
     public int MaxJsonDepth { get; set; } = 64;
+
+    /// <summary>Retries after transient database faults (JobTracker:Retry:MaxAttempts, BaseDelay, MaxDelay).</summary>
+    public RetryOptions Retry { get; set; } = new();
 }

@@ -44,6 +44,7 @@ public static class EngineRegistration
         services.AddSingleton<JobStopper>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<RunningJobs>();
+        services.AddSingleton<TransientRetry>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<ImportWork>();
         services.AddSingleton<ExportWork>();

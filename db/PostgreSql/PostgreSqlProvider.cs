@@ -101,6 +101,36 @@ public sealed class PostgreSqlProvider : DatabaseProvider
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
     /// <remarks>
+    /// By SQLSTATE: connection exceptions (class 08); serialization failure (40001) and deadlock (40P01);
+    /// lock not available (55P03, e.g. lock_timeout) and object in use (55006); a statement canceled by
+    /// statement_timeout (57014 - a cancellation of our own arrives as an OperationCanceledException instead);
+    /// the server shutting down or starting (57P01-57P03); insufficient resources (class 53: connections,
+    /// memory, disk full); system and I/O errors (58000, 58030). Without a SQLSTATE, what Npgsql itself
+    /// calls transient: a broken socket or a timeout.
+    /// </remarks>
+    protected override string? DescribeTransient(Exception exception) => exception switch
+    {
+        PostgresException { SqlState: var state } => TransientFault(state),
+        NpgsqlException { IsTransient: true, InnerException: TimeoutException } => "database statements kept timing out",
+        NpgsqlException { IsTransient: true } => "the connection to the database server kept failing",
+        _ => null,
+    };
+
+    /// <summary>The words for a SQLSTATE that may clear by itself (see <see cref="DescribeTransient"/>), or null.</summary>
+    public static string? TransientFault(string sqlState) => sqlState switch
+    {
+        PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected => "transactions kept conflicting (deadlock or serialization failure)",
+        PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.ObjectInUse => "the database stayed busy (locked by another session)",
+        PostgresErrorCodes.QueryCanceled => "database statements kept timing out",
+        PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow => "the database server was restarting",
+        PostgresErrorCodes.DiskFull => "the database server's disk was full",
+        PostgresErrorCodes.SystemError or PostgresErrorCodes.IoError => "the database server had an I/O error",
+        _ when sqlState.StartsWith("53", StringComparison.Ordinal) => "the database server was short of resources (connections or memory)",
+        _ when sqlState.StartsWith("08", StringComparison.Ordinal) => "the connection to the database server kept failing",
+        _ => null,
+    };
+
+    /// <remarks>
     /// The inner SELECT locks the job it picks and skips jobs other nodes are claiming right now; a
     /// job whose lease another node took meanwhile no longer matches and is passed over.
     /// </remarks>

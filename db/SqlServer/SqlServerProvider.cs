@@ -112,6 +112,30 @@ public sealed class SqlServerProvider : DatabaseProvider
     public override bool IsUniqueViolation(Exception exception) =>
         exception is SqlException { Number: 2601 or 2627 };
 
+    /// <remarks>Any of the exception's errors with a number that <see cref="TransientFault(int)"/> knows.</remarks>
+    protected override string? DescribeTransient(Exception exception) =>
+        exception is SqlException sql
+            ? sql.Errors.Cast<SqlError>().Select(error => TransientFault(error.Number)).FirstOrDefault(words => words is not null)
+              ?? TransientFault(sql.Number)
+            : null;
+
+    /// <summary>
+    /// The words for a SQL Server error number that may clear by itself, or null: deadlock victim (1205),
+    /// lock timeout (1222, 1204), command timeout (-2), Azure SQL throttling (40501, 10928, 10929, 49918-49920),
+    /// a database unavailable during failover or restart (4060, 4221, 40143, 40197, 40540, 40613, 42108,
+    /// 42109), and a broken or unreachable connection (20, 64, 121, 233, 10053, 10054, 10060).
+    /// </summary>
+    public static string? TransientFault(int number) => number switch
+    {
+        1205 => "transactions kept deadlocking",
+        1204 or 1222 => "the database stayed busy (locked by another session)",
+        -2 => "database statements kept timing out",
+        40501 or 10928 or 10929 or 49918 or 49919 or 49920 => "the database server stayed too busy (throttling)",
+        4060 or 4221 or 40143 or 40197 or 40540 or 40613 or 42108 or 42109 => "the database stayed unavailable (failover or restart)",
+        20 or 64 or 121 or 233 or 10053 or 10054 or 10060 => "the connection to the database server kept failing",
+        _ => null,
+    };
+
     public override string Paging => "OFFSET @Skip ROWS FETCH NEXT @Take ROWS ONLY";
 
     public override string InsertReturningId(string table, string columns, string values) =>

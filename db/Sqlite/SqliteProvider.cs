@@ -19,13 +19,16 @@ public sealed class SqliteProvider : DatabaseProvider
 
     public override string DefaultConnectionString => "Data Source=data/jobtracker.db";
 
-    /// <summary>The file's path resolved against <paramref name="baseDirectory"/>; a busy timeout of at least 30 s.</summary>
+    /// <summary>
+    /// The file's path resolved against <paramref name="baseDirectory"/>. The busy timeout (how long a statement
+    /// waits for another connection's lock before it fails with SQLITE_BUSY) is the connection string's
+    /// Default Timeout: 30 s unless set.
+    /// </summary>
     public override string PrepareConnectionString(string connectionString, string baseDirectory)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);
         if (!IsInMemory(builder.DataSource))
             builder.DataSource = Path.GetFullPath(builder.DataSource, baseDirectory);
-        if (builder.DefaultTimeout < 30) builder.DefaultTimeout = 30;
         return builder.ToString();
     }
 
@@ -105,10 +108,32 @@ public sealed class SqliteProvider : DatabaseProvider
     public override bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: raw.SQLITE_CONSTRAINT, SqliteExtendedErrorCode: raw.SQLITE_CONSTRAINT_UNIQUE or raw.SQLITE_CONSTRAINT_PRIMARYKEY };
 
+    /// <remarks>
+    /// SQLITE_BUSY (5) and SQLITE_LOCKED (6), with all their extended codes: another connection or process
+    /// held the lock for longer than the busy timeout. SQLITE_PROTOCOL (15): a WAL lock race. SQLITE_IOERR
+    /// (10) too: the statement's transaction was rolled back and nothing half-written stays, so trying
+    /// again is safe, and an error that does not clear (a failing disk) still fails the job after the
+    /// bounded attempts. Not SQLITE_FULL, SQLITE_CORRUPT, SQLITE_READONLY or SQLITE_CANTOPEN: those need a person.
+    /// </remarks>
+    protected override string? DescribeTransient(Exception exception) => exception switch
+    {
+        SqliteException { SqliteErrorCode: raw.SQLITE_BUSY or raw.SQLITE_LOCKED or raw.SQLITE_PROTOCOL } =>
+            "the database stayed busy (locked by another process or connection)",
+        SqliteException { SqliteErrorCode: raw.SQLITE_IOERR } =>
+            "the database file could not be read or written (an I/O error)",
+        _ => null,
+    };
+
+    /// <summary>The size, in bytes, the WAL file is cut back to after a checkpoint (PRAGMA journal_size_limit).</summary>
+    public const long JournalSizeLimit = 64L << 20;
+
     public override void OnOpen(DbConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8192;";
+        // journal_size_limit: after a checkpoint has emptied the WAL, it is cut back to 64 MB rather than
+        // kept at the largest size it ever reached.
+        command.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; " +
+            $"PRAGMA wal_autocheckpoint = 8192; PRAGMA journal_size_limit = {JournalSizeLimit};";
         command.ExecuteNonQuery();
     }
 

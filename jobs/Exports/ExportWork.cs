@@ -328,7 +328,7 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
         }
         var outcome = new BatchOutcome(batch.StartedAt ?? now, Status.Completed, null, batch.RowCount, 0, fileId);
         if (!await LeasedBatches.FinishAsync(connection, transaction, batch, outcome, lease, now)) return false;
-        await LeasedBatches.CommitAsync(connection, transaction, batch, now);
+        await LeasedBatches.CommitAsync(connection, transaction, batch, lease, now);
         return true;
     }
 

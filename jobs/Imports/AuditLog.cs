@@ -19,7 +19,16 @@ public sealed class AuditLog(Database database)
 
     private static readonly string[] Columns = ["row", "batch_id", "record_key", "outcome", "field", "message"];
 
-    /// <summary>Streams the whole audit log of a job as CSV, one batch at a time.</summary>
+    /// <summary>How many batches one read of the download takes.</summary>
+    internal const int BatchesPerRead = 8;
+
+    /// <summary>
+    /// Streams the whole audit log of a job as CSV, in batch order. The batches are read a few at a time,
+    /// each read a short query on its own that is over before their lines go to <paramref name="output"/>:
+    /// a slow client never holds a query open (nor the read snapshot that would keep a write-ahead log from
+    /// being checkpointed) for the length of its download. Each batch is read whole in one query, so its
+    /// lines are consistent; a job that is still running shows each batch as it was when it was read.
+    /// </summary>
     public async Task WriteCsvAsync(long jobId, Stream output, CancellationToken cancellationToken = default)
     {
         await using var text = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 1 << 16, leaveOpen: true);
@@ -27,43 +36,66 @@ public sealed class AuditLog(Database database)
         using var csv = Sep.New(',').Writer(o => o with { WriteHeader = false, Escape = true }).To(chunk);
         WriteLine(csv, Columns);
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var reader = await connection.ExecuteReaderAsync("""
-            SELECT b.batch_no, b.status, b.status_reason, b.first_row, b.row_count, a.entries
-              FROM batches b
-              LEFT JOIN audit_entries a ON a.job_id = b.job_id AND a.batch_no = b.batch_no
-             WHERE b.job_id = @jobId
-             ORDER BY b.batch_no
-            """, new { jobId });
-        while (await reader.ReadAsync(cancellationToken))
+        var after = -1;
+        while (true)
         {
-            var batchNo = reader.GetInt32(0);
-            if (!reader.IsDBNull(5))
+            var batches = await ReadBatchesAsync(jobId, after, cancellationToken);
+            foreach (var batch in batches)
             {
-                using var entries = reader.GetStream(5);
-                foreach (var entry in BatchAudit.Read(entries))
-                    WriteEntry(csv, batchNo, entry.Row, entry.Key, entry.Outcome, entry.Field, entry.Message);
+                WriteBatch(csv, batch);
+                csv.Flush();
+                await text.WriteAsync(chunk.GetStringBuilder(), cancellationToken);
+                chunk.GetStringBuilder().Clear();
             }
-            else
-            {
-                // No committed audit: the batch never applied. Say so for each of its rows.
-                var status = reader.GetString(1);
-                var reason = reader.IsDBNull(2) ? null : reader.GetString(2);
-                var message = status switch
-                {
-                    Status.Queued or Status.InProgress => "Not applied yet: the batch has not run.",
-                    _ => reason ?? $"Not applied: the batch is {status}.",
-                };
-                var firstRow = reader.GetInt64(3);
-                for (var row = firstRow; row < firstRow + reader.GetInt32(4); row++)
-                    WriteEntry(csv, batchNo, row, null, NotApplied, null, message);
-            }
-            csv.Flush();
-            await text.WriteAsync(chunk.GetStringBuilder(), cancellationToken);
-            chunk.GetStringBuilder().Clear();
+            if (batches.Count < BatchesPerRead) break;
+            after = batches[^1].BatchNo;
         }
         csv.Flush();
         await text.WriteAsync(chunk.GetStringBuilder(), cancellationToken);
+    }
+
+    /// <summary>The next few batches after batch <paramref name="after"/>, with their stored entries: one short query, its connection closed on return.</summary>
+    private async Task<List<AuditBatch>> ReadBatchesAsync(long jobId, int after, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var batches = await connection.QueryAsync<AuditBatch>(new CommandDefinition($"""
+            SELECT b.batch_no AS BatchNo, b.status AS Status, b.status_reason AS StatusReason, b.first_row AS FirstRow,
+                   b.row_count AS "RowCount", a.entries AS Entries
+              FROM batches b
+              LEFT JOIN audit_entries a ON a.job_id = b.job_id AND a.batch_no = b.batch_no
+             WHERE b.job_id = @jobId AND b.batch_no > @after
+             ORDER BY b.batch_no {database.Provider.Paging}
+            """, new { jobId, after, Skip = 0, Take = BatchesPerRead }, cancellationToken: cancellationToken));
+        return batches.AsList();
+    }
+
+    private static void WriteBatch(SepWriter csv, AuditBatch batch)
+    {
+        if (batch.Entries is not null)
+        {
+            using var entries = new MemoryStream(batch.Entries, writable: false);
+            foreach (var entry in BatchAudit.Read(entries))
+                WriteEntry(csv, batch.BatchNo, entry.Row, entry.Key, entry.Outcome, entry.Field, entry.Message);
+            return;
+        }
+        // No committed audit: the batch never applied. Say so for each of its rows.
+        var message = batch.Status switch
+        {
+            Status.Queued or Status.InProgress => "Not applied yet: the batch has not run.",
+            _ => batch.StatusReason ?? $"Not applied: the batch is {batch.Status}.",
+        };
+        for (var row = batch.FirstRow; row < batch.FirstRow + batch.RowCount; row++)
+            WriteEntry(csv, batch.BatchNo, row, null, NotApplied, null, message);
+    }
+
+    private sealed class AuditBatch
+    {
+        public int BatchNo { get; init; }
+        public string Status { get; init; } = "";
+        public string? StatusReason { get; init; }
+        public long FirstRow { get; init; }
+        public int RowCount { get; init; }
+        public byte[]? Entries { get; init; }
     }
 
     private static void WriteEntry(SepWriter csv, int batchNo, long row, string? key, string outcome, string? field, string? message)

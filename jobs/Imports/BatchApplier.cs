@@ -92,7 +92,7 @@ internal sealed class BatchApplier : IAsyncDisposable
         await connection.ExecuteAsync(
             "INSERT INTO audit_entries (job_id, batch_no, entries) VALUES (@JobId, @BatchNo, @entries)",
             new { batch.JobId, batch.BatchNo, entries = audit.ToCompressed() }, transaction);
-        await LeasedBatches.CommitAsync(connection, transaction, batch, now);
+        await LeasedBatches.CommitAsync(connection, transaction, batch, lease, now);
         return true;
     }
 

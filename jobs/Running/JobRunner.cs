@@ -16,13 +16,15 @@ namespace JobTracker.Jobs.Running;
 /// transaction: the batch's work (record writes and audit lines, or the batch file's row), its status
 /// and counters and the job's counters commit together, and only while this process still holds the
 /// job's lease - so a batch commits exactly once, even when a crashed process's job is taken over by
-/// another. Stop, failure and the final status work the same for both.
+/// another. Stop, failure and the final status work the same for both. A transient database fault rolls the
+/// running batch back and the job goes on from where it is, after a wait (<see cref="TransientRetry"/>).
 /// </summary>
 public sealed class JobRunner(
     Database database,
     ImportWork imports,
     ExportWork exports,
     RunningJobs runningJobs,
+    TransientRetry retry,
     IOptions<EngineOptions> options,
     ILogger<JobRunner> logger)
 {
@@ -31,13 +33,27 @@ public sealed class JobRunner(
     /// <summary>This process's name in job leases: the node id, then a per-process suffix.</summary>
     public string Owner { get; } = $"{options.Value.NodeId}/{Guid.NewGuid():N}";
 
-    private JobLease Lease => new(Owner, settings.Lease);
-
-    /// <summary>Claims and runs jobs until there is none left to claim.</summary>
+    /// <summary>
+    /// Claims and runs jobs until there is none left to claim. A transient database fault while claiming
+    /// (the database busy, the server restarting) is logged and ends the round: the next poll tries again.
+    /// </summary>
     public async Task RunUntilIdleAsync(CancellationToken stopping)
     {
-        while (!stopping.IsCancellationRequested && await ClaimNextJobAsync(stopping) is { } jobId)
-            await RunJobAsync(jobId, stopping);
+        while (!stopping.IsCancellationRequested)
+        {
+            long? jobId;
+            try
+            {
+                jobId = await ClaimNextJobAsync(stopping);
+            }
+            catch (Exception ex) when (retry.FaultOf(ex) is { } fault)
+            {
+                logger.LogWarning(ex, "Could not look for queued jobs: {Fault}; trying again at the next poll", fault);
+                return;
+            }
+            if (jobId is null) return;
+            await RunJobAsync(jobId.Value, stopping);
+        }
     }
 
     /// <summary>Takes the lease on the next job that may run, or returns null when there is none.</summary>
@@ -83,49 +99,46 @@ public sealed class JobRunner(
             logger.LogInformation("Resuming {Count} unfinished job(s) left by an earlier run of node {NodeId}", released, settings.NodeId);
     }
 
-    /// <summary>Runs a job this process has claimed until it finishes, is stopped, or its lease is lost.</summary>
+    /// <summary>
+    /// Runs a job this process has claimed until it finishes, is stopped, or its lease is lost. A transient
+    /// database fault rolls the running batch back and the job goes on from where it is (<see cref="TransientRetry"/>);
+    /// any other failure fails the job with a reason for people, the details going to the log under its job id.
+    /// </summary>
     public async Task RunJobAsync(long jobId, CancellationToken stopping)
     {
         var run = runningJobs.Start(jobId, stopping);
+        var lease = new JobLease(Owner, settings.Lease);
         var renewEvery = settings.Lease / 3;
         await using var heartbeat = new Timer(_ => _ = RenewLeaseAsync(jobId, run), null, renewEvery, renewEvery);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
-        var jobType = JobTypes.Import;
         try
         {
-            await using var connection = await database.OpenAsync(run.Token);
-            var job = await connection.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
-            if (job.FinishedAt is not null) return;
-            jobType = job.JobType;
-            var collection = await connection.QuerySingleAsync<CollectionRow>(
-                "SELECT id AS Id, workspace_id AS WorkspaceId, name AS Name, key_field AS KeyField, schema_json AS SchemaJson FROM collections WHERE id = @CollectionId",
-                new { job.CollectionId });
-
-            var done = job.JobType == JobTypes.Export
-                ? await exports.RunAsync(connection, job, collection, Lease, run.Token)
-                : await imports.RunAsync(connection, job, collection, Lease, run.Token);
-            if (!done) return;
-            await FinishAsync(connection, jobId);
+            await retry.RunAsync(jobId, async token =>
+            {
+                await using var connection = await database.OpenAsync(token);
+                var job = await connection.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
+                if (job.FinishedAt is not null) return false;
+                var collection = await connection.QuerySingleAsync<CollectionRow>(
+                    "SELECT id AS Id, workspace_id AS WorkspaceId, name AS Name, key_field AS KeyField, schema_json AS SchemaJson FROM collections WHERE id = @CollectionId",
+                    new { job.CollectionId });
+                var done = job.JobType == JobTypes.Export
+                    ? await exports.RunAsync(connection, job, collection, lease, token)
+                    : await imports.RunAsync(connection, job, collection, lease, token);
+                if (done) await FinishAsync(connection, jobId);
+                return done;
+            }, () => lease.BatchesCommitted, run.Token);
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
         {
             if (stopping.IsCancellationRequested)
-                await HandBackAsync(jobId);
+                await SafelyAsync(jobId, "hand the job back", () => HandBackAsync(jobId));
             else
                 logger.LogInformation("Job {JobId} stopped; its running batch was rolled back", jobId);
         }
-        catch (Exception failed) when (failed is UnreadableFileException or ExportFailedException)
+        catch (Exception failed)
         {
-            // The job cannot do its work, for a reason written for the user (an unreadable file, an unwritable batch file).
-            logger.LogWarning("Job {JobId} failed: {Reason}", jobId, failed.Message);
-            await FailAsync(jobId, failed.Message);
-            if (jobType == JobTypes.Export) await exports.RemoveUncommittedFilesAsync(jobId);
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "Job {JobId} failed", jobId);
-            await FailAsync(jobId, InternalErrorReason(jobType, ex));
-            if (jobType == JobTypes.Export) await exports.RemoveUncommittedFilesAsync(jobId);
+            await SafelyAsync(jobId, "record the job's failure", () => FailAsync(jobId, failed));
+            await SafelyAsync(jobId, "remove the export's uncommitted files", () => exports.RemoveUncommittedFilesAsync(jobId));
         }
         finally
         {
@@ -133,12 +146,25 @@ public sealed class JobRunner(
         }
     }
 
-    /// <summary>The reason a job shows when it stopped on an error nobody foresaw.</summary>
-    public static string InternalErrorReason(string jobType, Exception ex) =>
-        $"The job stopped on an internal error: {ex.Message} Batches committed before it stay committed; " +
-        (jobType == JobTypes.Export
-            ? "their files can still be downloaded. Start the export again for a complete set of files."
-            : "import the remaining rows again.");
+    /// <summary>
+    /// A step of the failure or shutdown path, carried through transient faults too. When even that fails it
+    /// is logged: the job keeps its lease until the lease expires, and then resumes (here or on another node).
+    /// </summary>
+    private async Task SafelyAsync(long jobId, string what, Func<Task> step)
+    {
+        try
+        {
+            await retry.RunAsync(jobId, async _ =>
+            {
+                await step();
+                return true;
+            }, () => 0, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Job {JobId}: could not {What}; the job resumes once its lease has expired", jobId, what);
+        }
+    }
 
     /// <summary>Every batch has run: the job's status follows from its counters.</summary>
     private async Task FinishAsync(DbConnection connection, long jobId)
@@ -158,17 +184,25 @@ public sealed class JobRunner(
             logger.LogInformation("Job {JobId} {Status}: {Succeeded} / {Total} rows", jobId, status, counts.Succeeded, counts.Total);
     }
 
-    /// <summary>The job cannot do its work: FAILED with a reason, and its unrun batches with it.</summary>
-    private async Task FailAsync(long jobId, string reason)
+    /// <summary>
+    /// The job cannot do its work: FAILED with a reason for people (<see cref="JobFailureReasons"/>), and its
+    /// unrun batches with it. The exception, server paths and all, goes to the log under the job id.
+    /// </summary>
+    private async Task FailAsync(long jobId, Exception failed)
     {
         await using var connection = await database.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        var jobType = await connection.QuerySingleAsync<string>("SELECT job_type FROM jobs WHERE id = @jobId", new { jobId }, transaction);
+        var stoppedAt = await connection.QueryFirstOrDefaultAsync<BatchRow>(
+            $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId AND status IN (@Queued, @InProgress) ORDER BY batch_no",
+            new { jobId, Queued = Status.Queued, InProgress = Status.InProgress }, transaction);
+        var reason = JobFailureReasons.For(failed, jobType, jobId, stoppedAt);
         var now = DateTime.UtcNow;
-        var failed = await connection.ExecuteAsync("""
+        var written = await connection.ExecuteAsync("""
             UPDATE jobs SET status = @Failed, status_reason = @reason, finished_at = @now, lease_owner = NULL, lease_until = NULL
              WHERE id = @jobId AND lease_owner = @Owner AND finished_at IS NULL
             """, new { Failed = Status.Failed, reason, now, jobId, Owner }, transaction);
-        if (failed == 1)
+        if (written == 1)
         {
             await connection.ExecuteAsync("""
                 UPDATE batches SET status = @Failed, finished_at = @now, status_reason = 'Not run: the job failed.'
@@ -176,6 +210,11 @@ public sealed class JobRunner(
                 """, new { Failed = Status.Failed, now, jobId, Queued = Status.Queued, InProgress = Status.InProgress }, transaction);
         }
         await transaction.CommitAsync();
+        if (written == 0) return;
+        if (failed is UnreadableFileException or ExportFailedException { InnerException: null })
+            logger.LogWarning("Job {JobId} failed: {Reason}", jobId, reason);
+        else
+            logger.LogError(failed, "Job {JobId} failed: {Reason}", jobId, reason);
     }
 
     /// <summary>The host is shutting down mid-job: give the job back so the next start resumes it at once.</summary>

@@ -59,12 +59,13 @@ internal static class LeasedBatches
         return false;
     }
 
-    /// <summary>Commits the batch; the next batch shows IN PROGRESS from the same moment.</summary>
-    public static async Task CommitAsync(DbConnection connection, DbTransaction transaction, BatchRow batch, DateTime now)
+    /// <summary>Commits the batch, counting it under the lease; the next batch shows IN PROGRESS from the same moment.</summary>
+    public static async Task CommitAsync(DbConnection connection, DbTransaction transaction, BatchRow batch, JobLease lease, DateTime now)
     {
         await connection.ExecuteAsync(
             "UPDATE batches SET status = @InProgress, started_at = @now WHERE job_id = @JobId AND batch_no = @Next AND status = @Queued",
             new { InProgress = Status.InProgress, now, batch.JobId, Next = batch.BatchNo + 1, Queued = Status.Queued }, transaction);
         await transaction.CommitAsync(CancellationToken.None);
+        lease.Committed();
     }
 }

@@ -418,6 +418,8 @@ public sealed class ExportTests : IDisposable
         var job = engine.AssertStatus(Status.Failed, jobId);
         Assert.Contains("The batch file blocked-1.json could not be written", job.StatusReason);
         Assert.Contains("start the export again", job.StatusReason);
+        Assert.Contains($"the server log has the details under job {jobId}", job.StatusReason);
+        Assert.DoesNotContain(engine.Folder.Path, job.StatusReason);
         Assert.Equal(20, job.SucceededRows);
         Assert.Equal([Status.Completed, Status.Failed, Status.Failed], engine.Batches(jobId).Select(b => b.Status));
         Assert.Equal(["blocked-0.json"], (await ExportFilesAsync(jobId)).Select(f => f.Name));
@@ -425,16 +427,19 @@ public sealed class ExportTests : IDisposable
     }
 
     [Fact]
-    public void The_internal_error_reason_fits_imports_and_exports()
+    public void The_internal_error_reason_fits_imports_and_exports_and_keeps_the_exception_text_out()
     {
-        var error = new InvalidOperationException("disk on fire.");
+        var error = new InvalidOperationException("disk on fire at /srv/jobtracker/data/files/secret.csv");
+        var batch = new BatchRow { JobId = 7, BatchNo = 2, FirstRow = 2001 };
         Assert.Equal(
-            "The job stopped on an internal error: disk on fire. Batches committed before it stay committed; import the remaining rows again.",
-            JobRunner.InternalErrorReason(JobTypes.Import, error));
-        var export = JobRunner.InternalErrorReason(JobTypes.Export, error);
-        Assert.StartsWith("The job stopped on an internal error: disk on fire. Batches committed before it stay committed;", export);
+            "The job stopped on an internal error. Batches committed before it stay committed; the rows from row 2,001 on were not applied: import them again. " +
+            "If it happens again, tell an admin: the server log has the details under job 7.",
+            JobFailureReasons.For(error, JobTypes.Import, 7, batch));
+        var export = JobFailureReasons.For(error, JobTypes.Export, 7, batch);
+        Assert.StartsWith("The job stopped on an internal error. Batches committed before it stay committed,", export);
         Assert.Contains("Start the export again", export);
         Assert.DoesNotContain("import", export);
+        Assert.DoesNotContain("/srv", export);
     }
 
     // ---------------------------------------------------------------- helpers

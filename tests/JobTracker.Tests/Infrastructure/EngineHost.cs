@@ -28,9 +28,11 @@ public sealed class EngineHost : IDisposable
     /// <summary>
     /// An engine on <paramref name="folder"/> (a new one by default, deleted with the engine), with JobTracker:Storage <paramref name="storage"/>
     /// and JobTracker:StoragePath <paramref name="storagePath"/> when not the folder's own (another node on the same database file).
+    /// <paramref name="settings"/> adds or overrides configuration keys; <paramref name="connectionString"/> replaces the folder's
+    /// (e.g. the same database with a short lock timeout).
     /// </summary>
     public EngineHost(int batchSize = 1000, TestFolder? folder = null, TimeSpan? lease = null, StorageKind storage = StorageKind.Folder, string? storagePath = null,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null, string? connectionString = null)
     {
         ownsFolder = folder is null;
         Folder = folder ?? new TestFolder();
@@ -44,16 +46,19 @@ public sealed class EngineHost : IDisposable
             ["JobTracker:NodeId"] = "test",
             ["JobTracker:Lease"] = (lease ?? TimeSpan.FromSeconds(30)).ToString(),
         }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
-        Database = Database.Create(Folder.Provider, Folder.ConnectionString, Folder.Path);
+        Database = Database.Create(Folder.Provider, connectionString ?? Folder.ConnectionString, Folder.Path);
         Database.Migrate();
         services = new ServiceCollection()
-            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(Logs))
             .AddSingleton(Database)
             .AddJobTrackerEngine(configuration)
             .BuildServiceProvider();
     }
 
     public TestFolder Folder { get; }
+
+    /// <summary>What the engine logged at Warning and up.</summary>
+    public CapturedLogs Logs { get; } = new();
     public string StoragePath { get; }
     public Database Database { get; }
     public JobRunner Runner => services.GetRequiredService<JobRunner>();
