@@ -105,7 +105,8 @@ public sealed class FullDiskTests
 
         Assert.Equal(
             "The server ran out of disk space while writing the batch file full-0.json. Batch files committed before it stay; " +
-            "ask an administrator to free space, then start the export again.", export.StatusReason);
+            "ask an administrator to free space, then start the export again. " +
+            $"If it happens again, tell an admin: the server log has the details under job {exportId}.", export.StatusReason);
         Assert.True(disk.Failures >= 1);
         var details = await admin.GetStringAsync($"/Jobs/{exportId}");
         Assert.Equal(export.StatusReason, Html.Text(details, "job-status-reason"));
