@@ -33,7 +33,7 @@ namespace JobTracker.Jobs.Files;
 /// generated id's in exports (<see cref="Exports.ExportWork.GeneratedIdField"/>), so two records could
 /// otherwise export with one <c>_id</c>.
 /// </remarks>
-public sealed class RecordBuilder
+public sealed partial class RecordBuilder
 {
     private enum Kind { String, Integer, Decimal, Boolean, DateTime }
 
@@ -135,7 +135,7 @@ public sealed class RecordBuilder
 
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
-        var failure = row.CsvValues is not null ? WriteCsv(row.CsvValues, out key) : WriteJson(row.Json, out key);
+        var failure = row.CsvWide is not null ? WriteCsv(row.CsvWide, out key) : row.CsvValues is not null ? WriteCsv(row.CsvValues, out key) : WriteJson(row.Json, out key);
         if (failure is not null) return failure;
         _writer.Flush();
         utf8Json = _buffer.WrittenSpan.ToArray();
