@@ -5,6 +5,15 @@ namespace JobTracker.Jobs.Files;
 /// <summary>The record of a wide CSV row, written from its UTF-8 bytes: the same checks and JSON as for <see cref="ImportRow.CsvValues"/>.</summary>
 public sealed partial class RecordBuilder
 {
+    /// <summary>The record's size when nothing needs escaping (names, quotes, colons, commas, braces), and some room: usually no growing.</summary>
+    private int WideRecordCapacity(CsvWideRow values)
+    {
+        long bytes = 2 + 4096;
+        for (int i = 0; i < values.Count; i++)
+            bytes += values[i].Length + 6 + (i < _csvNames!.Length ? _csvNames[i].EncodedUtf8Bytes.Length : 0);
+        return (int)Math.Min(Array.MaxLength, bytes + bytes / 64);
+    }
+
     private RowFailure? WriteCsv(CsvWideRow values, out string? key)
     {
         if (_csvNames is null || _csvSchema is null || _csvHeader is null)

@@ -44,20 +44,16 @@ public static class SliceReader
         {
             // A wide row (a batch of its own): Sep would hold it as UTF-16 in a buffer doubled up to its
             // size, then a string per field, several times the row's bytes in large-object garbage.
-            var (buffer, length) = Load(file, slice);
-            try
+            // An array of the row's exact size rather than a pooled one (a power of two, kept after the import).
+            var buffer = GC.AllocateUninitializedArray<byte>((int)slice.ByteLength);
+            file.Seek(slice.ByteOffset, SeekOrigin.Begin);
+            file.ReadExactly(buffer);
+            if (CsvWideRow.TryParse(buffer, buffer.Length, Math.Min(fieldCount, limits.MaxColumns)) is { } wide)
             {
-                if (CsvWideRow.TryParse(buffer, length, Math.Min(fieldCount, limits.MaxColumns)) is { } wide)
-                {
-                    yield return wide.Count == fieldCount
-                        ? new ImportRow(slice.FirstRow, null, default, null, wide)
-                        : new ImportRow(slice.FirstRow, null, default, $"The row has {Fields(wide.Count)}; the header has {fieldCount}.");
-                    yield break;
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
+                yield return wide.Count == fieldCount
+                    ? new ImportRow(slice.FirstRow, null, default, null, wide)
+                    : new ImportRow(slice.FirstRow, null, default, $"The row has {Fields(wide.Count)}; the header has {fieldCount}.");
+                yield break;
             }
         }
         file.Seek(slice.ByteOffset, SeekOrigin.Begin);

@@ -41,8 +41,8 @@ internal sealed class BatchApplier : IAsyncDisposable
         foreach (var row in rows)
         {
             if (prepared.Count % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
-            var failure = builder.Build(row, out var key, out byte[] json);
-            prepared.Add(new PreparedRow(row.RowNumber, key, failure is null ? json : null, failure));
+            var failure = builder.Build(row, out var key, out ReadOnlyMemory<byte> json);
+            prepared.Add(new PreparedRow(row.RowNumber, key, json, failure));
             bytes += json.Length;
         }
         return new PreparedBatch(batch, prepared, bytes);
@@ -58,7 +58,7 @@ internal sealed class BatchApplier : IAsyncDisposable
         var writes = new List<RecordWrite>(prepared.Count);
         foreach (var row in prepared)
         {
-            if (row.Failure is null) writes.Add(new RecordWrite(row.Key ?? Guid.CreateVersion7().ToString("N"), row.Json!));
+            if (row.Failure is null) writes.Add(new RecordWrite(row.Key ?? Guid.CreateVersion7().ToString("N"), row.Json));
         }
         var isNew = new bool[writes.Count];
         await records.WriteAsync(writes, isNew, transaction, cancellationToken);
