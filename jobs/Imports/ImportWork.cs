@@ -85,10 +85,10 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
     /// <summary>
     /// After a batch of records as big as half the byte limit (rows of megabytes, not a usual batch of
     /// small rows): a full collection, so that its large buffers (the record JSON, the database
-    /// parameters) are freed now rather than when the GC's large-object budget runs out. Measured with
-    /// the benchmark's widerows section: 20 rows of 10 MB peaked at about 100 MB more without it (server
-    /// GC lets garbage large objects pile up), and each collection takes a few milliseconds next to
-    /// the 10 MB write it follows.
+    /// parameters) are freed now rather than when the (server) GC's large-object budget runs out. Measured
+    /// only together with the wait for such a batch, in the benchmark's widerows section: 20 rows of 10 MB
+    /// went from 269-279 MB to 255-266 MB at their peak; a collection of a heap this small takes
+    /// milliseconds next to the 10 MB write it follows.
     /// </summary>
     private static void CollectWideBatch() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
 
