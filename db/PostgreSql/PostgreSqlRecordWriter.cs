@@ -61,7 +61,7 @@ internal sealed class PostgreSqlRecordWriter(NpgsqlConnection connection, long c
         for (var i = 0; i < records.Count; i++)
         {
             keys[i] = records[i].Key;
-            data[i] = Encoding.UTF8.GetString(records[i].Json);
+            data[i] = Encoding.UTF8.GetString(records[i].Json.Span);
             repeated |= !distinct.Add(keys[i]);
         }
 

@@ -92,7 +92,7 @@ internal sealed class SqlServerRecordWriter : RecordWriter
 
         staging.Clear();
         for (var i = 0; i < records.Count; i++)
-            staging.Rows.Add(i, records[i].Key, records[i].Json);
+            staging.Rows.Add(i, records[i].Key, records[i].Json.ToArray());
         using (var bulkCopy = new SqlBulkCopy(connection, SqlBulkCopyOptions.Default, sqlTransaction))
         {
             bulkCopy.DestinationTableName = "#records_in";

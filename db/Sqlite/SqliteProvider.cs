@@ -15,6 +15,8 @@ public sealed class SqliteProvider : DatabaseProvider
 {
     public const string ProviderName = "Sqlite";
 
+    static SqliteProvider() => NativeHeap.ReturnLargeBlocks();
+
     public override string Name => ProviderName;
 
     public override string DefaultConnectionString => "Data Source=data/jobtracker.db";

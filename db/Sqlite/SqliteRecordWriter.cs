@@ -40,8 +40,8 @@ internal sealed class SqliteRecordWriter : RecordWriter
         {
             if (i % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
             var (key, json) = records[i];
-            created[i] = Step(insert, key, json) == 1;
-            if (!created[i]) Step(update, key, json);
+            created[i] = Step(insert, key, json.Span) == 1;
+            if (!created[i]) Step(update, key, json.Span);
         }
         return Task.CompletedTask;
     }

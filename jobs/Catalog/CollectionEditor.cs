@@ -7,7 +7,7 @@ namespace JobTracker.Jobs.Catalog;
 /// <summary>
 /// Creates and edits record collections: name (required, unique in its workspace), optional key
 /// field, schema. Field names are trimmed, unique ignoring case and of a known type; a key field
-/// in the schema must be required. The key field and the schema cannot change while a job of the
+/// in the schema must be required; a collection without a key field cannot have a field named <c>_id</c>. The key field and the schema cannot change while a job of the
 /// collection is unfinished. A refused change throws <see cref="ChangeRefusedException"/> with
 /// problems on Name, KeyField, Fields[i].Name, Fields[i].Type (i counts schema rows from 0) or "".
 /// </summary>
@@ -94,6 +94,9 @@ public sealed class CollectionEditor(Database database)
             }
             if (!seen.Add(fieldName))
                 problems.Add(new InputProblem(row + ".Name", $"The field \"{fieldName}\" appears more than once in the schema (field names are compared ignoring case)."));
+            if (keyField is null && fieldName == Exports.ExportWork.GeneratedIdField)
+                problems.Add(new InputProblem(row + ".Name",
+                    $"The field name \"{Exports.ExportWork.GeneratedIdField}\" is reserved for the generated id of a collection without a key field: rename the field, or choose a key field."));
             if (!FieldTypes.All.Contains(field.Type))
                 problems.Add(new InputProblem(row + ".Type", $"The field \"{fieldName}\" has an unknown type \"{field.Type}\"."));
             schema.Add(new SchemaField(fieldName, field.Type, field.Required));

@@ -33,7 +33,7 @@ namespace JobTracker.Jobs.Files;
 /// generated id's in exports (<see cref="Exports.ExportWork.GeneratedIdField"/>), so two records could
 /// otherwise export with one <c>_id</c>.
 /// </remarks>
-public sealed class RecordBuilder
+public sealed partial class RecordBuilder
 {
     private enum Kind { String, Integer, Decimal, Boolean, DateTime }
 
@@ -127,18 +127,20 @@ public sealed class RecordBuilder
     /// collection has no key field. <paramref name="utf8Json"/> is the record as UTF-8 JSON (what the
     /// database stores, so nothing is transcoded), empty on failure.
     /// </summary>
-    public RowFailure? Build(in ImportRow row, out string? key, out byte[] utf8Json)
+    /// <remarks>A wide CSV row's record is written straight into an array of its own rather than copied out of the builder's.</remarks>
+    public RowFailure? Build(in ImportRow row, out string? key, out ReadOnlyMemory<byte> utf8Json)
     {
         key = null;
-        utf8Json = [];
+        utf8Json = default;
         if (row.Error is not null) return new RowFailure(null, row.Error);
 
-        _buffer.ResetWrittenCount();
-        _writer.Reset(_buffer);
-        var failure = row.CsvValues is not null ? WriteCsv(row.CsvValues, out key) : WriteJson(row.Json, out key);
+        var output = row.CsvWide is null ? _buffer : new ArrayBufferWriter<byte>(WideRecordCapacity(row.CsvWide));
+        output.ResetWrittenCount();
+        _writer.Reset(output);
+        var failure = row.CsvWide is not null ? WriteCsv(row.CsvWide, out key) : row.CsvValues is not null ? WriteCsv(row.CsvValues, out key) : WriteJson(row.Json, out key);
         if (failure is not null) return failure;
         _writer.Flush();
-        utf8Json = _buffer.WrittenSpan.ToArray();
+        utf8Json = row.CsvWide is null ? _buffer.WrittenSpan.ToArray() : output.WrittenMemory;
         return null;
     }
 

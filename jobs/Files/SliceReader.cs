@@ -28,15 +28,34 @@ public static class SliceReader
             return [new ImportRow(slice.FirstRow, null, default, limits.RowTooLong(slice.ByteLength))];
         return format switch
         {
-            FileFormat.Csv => ReadCsv(file, csvHeader?.Count ?? throw new ArgumentNullException(nameof(csvHeader), "CSV slices need the header."), slice),
+            FileFormat.Csv => ReadCsv(file, csvHeader?.Count ?? throw new ArgumentNullException(nameof(csvHeader), "CSV slices need the header."), slice, limits),
             FileFormat.Json => ReadJson(file, slice, limits),
             FileFormat.JsonLines => ReadJsonLines(file, slice, limits),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
         };
     }
 
-    private static IEnumerable<ImportRow> ReadCsv(Stream file, int fieldCount, BatchSlice slice)
+    /// <summary>A row of a slice of its own at least this long is read as UTF-8 (<see cref="CsvWideRow"/>) rather than by Sep.</summary>
+    internal const int WideRowBytes = 256 * 1024;
+
+    private static IEnumerable<ImportRow> ReadCsv(Stream file, int fieldCount, BatchSlice slice, ImportLimits limits)
     {
+        if (slice.RowCount == 1 && slice.ByteLength >= WideRowBytes)
+        {
+            // A wide row (a batch of its own): Sep would hold it as UTF-16 in a buffer doubled up to its
+            // size, then a string per field, several times the row's bytes in large-object garbage.
+            // An array of the row's exact size rather than a pooled one (a power of two, kept after the import).
+            var buffer = GC.AllocateUninitializedArray<byte>((int)slice.ByteLength);
+            file.Seek(slice.ByteOffset, SeekOrigin.Begin);
+            file.ReadExactly(buffer);
+            if (CsvWideRow.TryParse(buffer, buffer.Length, Math.Min(fieldCount, limits.MaxColumns)) is { } wide)
+            {
+                yield return wide.Count == fieldCount
+                    ? new ImportRow(slice.FirstRow, null, default, null, wide)
+                    : new ImportRow(slice.FirstRow, null, default, $"The row has {Fields(wide.Count)}; the header has {fieldCount}.");
+                yield break;
+            }
+        }
         file.Seek(slice.ByteOffset, SeekOrigin.Begin);
         using var reader = Sep.New(',')
             .Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true })

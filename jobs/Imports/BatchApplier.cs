@@ -37,26 +37,28 @@ internal sealed class BatchApplier : IAsyncDisposable
     public static PreparedBatch Prepare(BatchRow batch, IEnumerable<ImportRow> rows, RecordBuilder builder, CancellationToken cancellationToken)
     {
         var prepared = new List<PreparedRow>(batch.RowCount);
+        long bytes = 0;
         foreach (var row in rows)
         {
             if (prepared.Count % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
-            var failure = builder.Build(row, out var key, out byte[] json);
-            prepared.Add(new PreparedRow(row.RowNumber, key, failure is null ? json : null, failure));
+            var failure = builder.Build(row, out var key, out ReadOnlyMemory<byte> json);
+            prepared.Add(new PreparedRow(row.RowNumber, key, json, failure));
+            bytes += json.Length;
         }
-        return new PreparedBatch(batch, prepared);
+        return new PreparedBatch(batch, prepared, bytes);
     }
 
     /// <summary>Applies a prepared batch. False when it could not commit because the job was stopped or taken over.</summary>
     public async Task<bool> ApplyAsync(PreparedBatch preparedBatch, CancellationToken cancellationToken)
     {
-        var (batch, prepared) = preparedBatch;
+        var (batch, prepared, _) = preparedBatch;
         var started = batch.StartedAt ?? DateTime.UtcNow;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         var writes = new List<RecordWrite>(prepared.Count);
         foreach (var row in prepared)
         {
-            if (row.Failure is null) writes.Add(new RecordWrite(row.Key ?? Guid.CreateVersion7().ToString("N"), row.Json!));
+            if (row.Failure is null) writes.Add(new RecordWrite(row.Key ?? Guid.CreateVersion7().ToString("N"), row.Json));
         }
         var isNew = new bool[writes.Count];
         await records.WriteAsync(writes, isNew, transaction, cancellationToken);

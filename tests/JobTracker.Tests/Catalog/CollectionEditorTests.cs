@@ -64,6 +64,23 @@ public sealed class CollectionEditorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_field_named_id_with_an_underscore_is_refused_only_without_a_key_field()
+    {
+        var workspace = await engine.Workspaces.CreateAsync("Acme");
+
+        var refused = await Assert.ThrowsAsync<ChangeRefusedException>(() => engine.Collections.CreateAsync(workspace, Settings(
+            "Notes", null, new SchemaField("text", FieldTypes.String, false), new SchemaField(" _id ", FieldTypes.String, false))));
+
+        Assert.Equal(
+            [new InputProblem("Fields[1].Name", "The field name \"_id\" is reserved for the generated id of a collection without a key field: rename the field, or choose a key field.")],
+            refused.Problems);
+        var keyed = await engine.Collections.CreateAsync(workspace, Settings("Keyed", "_id", new SchemaField("_id", FieldTypes.String, true)));
+        Assert.Equal("_id", Row(keyed).KeyField);
+        var unkeying = await Assert.ThrowsAsync<ChangeRefusedException>(() => engine.Collections.UpdateAsync(keyed, Settings("Keyed", " ", new SchemaField("_id", FieldTypes.String, true))));
+        Assert.Equal(["Fields[0].Name"], unkeying.Problems.Select(p => p.Field));
+    }
+
+    [Fact]
     public async Task A_name_is_unique_in_its_workspace_only()
     {
         var acme = await engine.Workspaces.CreateAsync("Acme");

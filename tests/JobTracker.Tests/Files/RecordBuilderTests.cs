@@ -214,8 +214,8 @@ public class RecordBuilderTests
     /// <summary>Builds a record and reads its UTF-8 JSON back as text.</summary>
     private static RowFailure? Build(RecordBuilder builder, ImportRow row, out string? key, out string json)
     {
-        var failure = builder.Build(row, out key, out byte[] utf8Json);
-        json = System.Text.Encoding.UTF8.GetString(utf8Json);
+        var failure = builder.Build(row, out key, out ReadOnlyMemory<byte> utf8Json);
+        json = System.Text.Encoding.UTF8.GetString(utf8Json.Span);
         return failure;
     }
 }
