@@ -43,6 +43,7 @@ public static class EngineRegistration
         services.AddSingleton<ExportSubmission>();
         services.AddSingleton<JobStopper>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<FailedRowsFile>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<TransientRetry>();
         services.AddSingleton<JobRunner>();

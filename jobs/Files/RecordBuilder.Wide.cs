@@ -29,6 +29,7 @@ public sealed partial class RecordBuilder
         for (int i = 0; i < values.Count; i++)
         {
             if (i == _csvKey && key is null) return KeyEmpty();
+            if (_csvSchema[i] == IgnoredColumn) continue;
             var value = values[i];
             if (value.Length > _limits.MaxFieldBytes)
                 return new RowFailure(_csvHeader[i], _limits.FieldTooLong(_csvHeader[i], value.Length));

@@ -26,7 +26,8 @@ namespace JobTracker.Jobs.Files;
 /// Surrounding whitespace is ignored for the non-string types. A missing value (empty CSV cell, JSON null,
 /// or empty JSON string for a non-string type) fails a required field and is written as null otherwise
 /// (an empty JSON string for a string field is kept as ""). Field names match the schema case-sensitively.
-/// Fields outside the schema are kept: CSV as strings, JSON as they are.
+/// Fields outside the schema are kept: CSV as strings, JSON as they are; except <c>_error_field</c> and
+/// <c>_error_message</c>, which a failed-rows file adds (<see cref="IsIgnored(string)"/>).
 /// A row with more fields than <see cref="ImportLimits.MaxColumns"/>, or a field longer than
 /// <see cref="ImportLimits.MaxFieldBytes"/> (its UTF-8 bytes: a CSV value unquoted, a JSON value as written),
 /// fails. In a collection without a key field, a field named <c>_id</c> fails its row: that name is the
@@ -102,7 +103,7 @@ public sealed partial class RecordBuilder
             for (int i = 0; i < csvHeader.Count; i++)
             {
                 _csvNames[i] = JsonEncodedText.Encode(csvHeader[i], Encoder);
-                _csvSchema[i] = _schemaIndex.GetValueOrDefault(csvHeader[i], -1);
+                _csvSchema[i] = _schemaIndex.GetValueOrDefault(csvHeader[i], IsIgnored(csvHeader[i]) ? IgnoredColumn : -1);
                 if (csvHeader[i] == keyField) _csvKey = i;
                 if (keyField is null && csvHeader[i] == GeneratedId) _csvGeneratedId = i;
             }
@@ -160,6 +161,7 @@ public sealed partial class RecordBuilder
         for (int i = 0; i < values.Length; i++)
         {
             if (i == _csvKey && key is null) return KeyEmpty();
+            if (_csvSchema[i] == IgnoredColumn) continue;
             // UTF-8 takes at most 3 bytes a char here (a surrogate pair is 2 chars for 4 bytes): count only when it may matter.
             if (values[i].Length * 3L > _limits.MaxFieldBytes && Encoding.UTF8.GetByteCount(values[i]) is var bytes && bytes > _limits.MaxFieldBytes)
                 return new RowFailure(_csvHeader[i], _limits.FieldTooLong(_csvHeader[i], bytes));
@@ -207,6 +209,7 @@ public sealed partial class RecordBuilder
             if (_keyField is null && property.NameEquals(GeneratedIdUtf8)) return GeneratedIdTaken("field");
             if (!TryFindField(property, out int s))
             {
+                if (IsIgnored(property)) continue;
                 property.WriteTo(_writer);
                 continue;
             }
@@ -375,26 +378,5 @@ public sealed partial class RecordBuilder
         for (int s = 0; s < _schema.Length; s++)
             if (_schema[s].Required && !_seen[s]) return Required(s);
         return null;
-    }
-
-    private RowFailure Required(int s) => new(_schema[s].Name, $"{_schema[s].Name} is required.");
-
-    private static RowFailure GeneratedIdTaken(string what) =>
-        new(GeneratedId, $"The field '{GeneratedId}' is reserved for the generated id in a collection without a key field; rename the {what}.");
-
-    private RowFailure KeyEmpty() => new(_keyField, $"The key field {_keyField} is empty.");
-
-    private RowFailure Mismatch(int s, string got, bool quote = true)
-    {
-        var f = _schema[s];
-        if (quote) got = $"'{(got.Length > 40 ? got[..40] + "…" : got)}'";
-        return new RowFailure(f.Name, _kinds[s] switch
-        {
-            Kind.Integer => $"{f.Name} must be a whole number; got {got}.",
-            Kind.Decimal => $"{f.Name} must be a decimal number; got {got}.",
-            Kind.Boolean => $"{f.Name} must be true or false (or yes/no, 1/0); got {got}.",
-            Kind.DateTime => $"{f.Name} must be a date or date and time, like 2024-01-31 or 2024-01-31T14:30:00Z; got {got}.",
-            _ => $"{f.Name} must be text; got {got}.",
-        });
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Dapper;
 using JobTracker.Db;
@@ -29,73 +30,66 @@ public sealed class AuditLog(Database database)
     /// being checkpointed) for the length of its download. Each batch is read whole in one query, so its
     /// lines are consistent; a job that is still running shows each batch as it was when it was read.
     /// </summary>
-    public async Task WriteCsvAsync(long jobId, Stream output, CancellationToken cancellationToken = default)
+    public Task WriteCsvAsync(long jobId, Stream output, CancellationToken cancellationToken = default) =>
+        WriteCsvAsync(jobId, null, output, cancellationToken);
+
+    /// <summary>
+    /// The audit log of one batch (<paramref name="batchNo"/>), or of the whole job when it is null: the
+    /// same columns either way. A batch number the job does not have gives the header line alone.
+    /// </summary>
+    public async Task WriteCsvAsync(long jobId, int? batchNo, Stream output, CancellationToken cancellationToken = default)
     {
         await using var text = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 1 << 16, leaveOpen: true);
         var chunk = new StringWriter();
         using var csv = Sep.New(',').Writer(o => o with { WriteHeader = false, Escape = true }).To(chunk);
         WriteLine(csv, Columns);
 
-        var after = -1;
-        while (true)
+        await foreach (var batch in ReadBatchesAsync(jobId, batchNo, failedOnly: false, cancellationToken))
         {
-            var batches = await ReadBatchesAsync(jobId, after, cancellationToken);
-            foreach (var batch in batches)
-            {
-                WriteBatch(csv, batch);
-                csv.Flush();
-                await text.WriteAsync(chunk.GetStringBuilder(), cancellationToken);
-                chunk.GetStringBuilder().Clear();
-            }
-            if (batches.Count < BatchesPerRead) break;
-            after = batches[^1].BatchNo;
+            foreach (var (row, key, outcome, field, message) in batch.Rows())
+                WriteEntry(csv, batch.BatchNo, row, key, outcome, field, message);
+            csv.Flush();
+            await text.WriteAsync(chunk.GetStringBuilder(), cancellationToken);
+            chunk.GetStringBuilder().Clear();
         }
         csv.Flush();
         await text.WriteAsync(chunk.GetStringBuilder(), cancellationToken);
     }
 
+    /// <summary>
+    /// The job's batches in batch order (only <paramref name="batchNo"/> when set; only those with rows
+    /// that did not succeed when <paramref name="failedOnly"/>), read <see cref="BatchesPerRead"/> at a
+    /// time, each read a short query whose connection is closed before its batches are handed out.
+    /// </summary>
+    internal async IAsyncEnumerable<AuditBatch> ReadBatchesAsync(
+        long jobId, int? batchNo, bool failedOnly, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = batchNo is { } only ? only - 1 : -1;
+        while (true)
+        {
+            var batches = await ReadBatchesAsync(jobId, after, batchNo is null ? BatchesPerRead : 1, failedOnly, cancellationToken);
+            foreach (var batch in batches)
+                if (batchNo is null || batch.BatchNo == batchNo) yield return batch;
+            if (batchNo is not null || batches.Count < BatchesPerRead) yield break;
+            after = batches[^1].BatchNo;
+        }
+    }
+
     /// <summary>The next few batches after batch <paramref name="after"/>, with their stored entries: one short query, its connection closed on return.</summary>
-    private async Task<List<AuditBatch>> ReadBatchesAsync(long jobId, int after, CancellationToken cancellationToken)
+    private async Task<List<AuditBatch>> ReadBatchesAsync(long jobId, int after, int take, bool failedOnly, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var batches = await connection.QueryAsync<AuditBatch>(new CommandDefinition($"""
             SELECT b.batch_no AS BatchNo, b.status AS Status, b.status_reason AS StatusReason, b.first_row AS FirstRow,
-                   b.row_count AS "RowCount", a.entries AS Entries
+                   b.row_count AS "RowCount", b.byte_offset AS ByteOffset, b.byte_length AS ByteLength,
+                   b.first_line AS FirstLine, a.entries AS Entries
               FROM batches b
               LEFT JOIN audit_entries a ON a.job_id = b.job_id AND a.batch_no = b.batch_no
              WHERE b.job_id = @jobId AND b.batch_no > @after
+               AND (@failedOnly = 0 OR b.status <> @Completed OR b.failed_rows > 0)
              ORDER BY b.batch_no {database.Provider.Paging}
-            """, new { jobId, after, Skip = 0, Take = BatchesPerRead }, cancellationToken: cancellationToken));
+            """, new { jobId, after, failedOnly = failedOnly ? 1 : 0, Completed = Status.Completed, Skip = 0, Take = take }, cancellationToken: cancellationToken));
         return batches.AsList();
-    }
-
-    private static void WriteBatch(SepWriter csv, AuditBatch batch)
-    {
-        if (batch.Entries is not null)
-        {
-            using var entries = new MemoryStream(batch.Entries, writable: false);
-            foreach (var entry in BatchAudit.Read(entries))
-                WriteEntry(csv, batch.BatchNo, entry.Row, entry.Key, entry.Outcome, entry.Field, entry.Message);
-            return;
-        }
-        // No committed audit: the batch never applied. Say so for each of its rows.
-        var message = batch.Status switch
-        {
-            Status.Queued or Status.InProgress => "Not applied yet: the batch has not run.",
-            _ => batch.StatusReason ?? $"Not applied: the batch is {batch.Status}.",
-        };
-        for (var row = batch.FirstRow; row < batch.FirstRow + batch.RowCount; row++)
-            WriteEntry(csv, batch.BatchNo, row, null, NotApplied, null, message);
-    }
-
-    private sealed class AuditBatch
-    {
-        public int BatchNo { get; init; }
-        public string Status { get; init; } = "";
-        public string? StatusReason { get; init; }
-        public long FirstRow { get; init; }
-        public int RowCount { get; init; }
-        public byte[]? Entries { get; init; }
     }
 
     private static void WriteEntry(SepWriter csv, int batchNo, long row, string? key, string outcome, string? field, string? message)

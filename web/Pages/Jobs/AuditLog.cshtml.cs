@@ -9,24 +9,30 @@ using Microsoft.Net.Http.Headers;
 
 namespace JobTracker.Web.Pages.Jobs;
 
-/// <summary>The Audit Log download of an import (support and admin): CSV streamed straight to the response.</summary>
+/// <summary>
+/// The Audit Log download of an import (support and admin): CSV streamed straight to the response. The
+/// whole job's (audit-12.csv), or with a batch number one batch's (job-12-batch-3-audit.csv).
+/// </summary>
 [Authorize(Policy = Policies.CanDownload)]
 public sealed class AuditLogModel(Database database, AuditLog auditLog) : PageModel
 {
-    public async Task<IActionResult> OnGetAsync(long id)
+    public async Task<IActionResult> OnGetAsync(long id, int? batchNo)
     {
         await using (var connection = await database.OpenAsync(HttpContext.RequestAborted))
         {
             var jobType = await connection.QuerySingleOrDefaultAsync<string>("SELECT job_type FROM jobs WHERE id = @id", new { id });
-            if (jobType != "Import") return NotFound();
+            if (jobType != JobTypes.Import) return NotFound();
+            if (batchNo is not null && await connection.ExecuteScalarAsync<int>(
+                    "SELECT COUNT(*) FROM batches WHERE job_id = @id AND batch_no = @batchNo", new { id, batchNo }) == 0)
+                return NotFound();
         }
 
         Response.ContentType = "text/csv; charset=utf-8";
         var disposition = new ContentDispositionHeaderValue("attachment");
-        disposition.SetHttpFileName($"audit-{id}.csv");
+        disposition.SetHttpFileName(batchNo is null ? $"audit-{id}.csv" : $"job-{id}-batch-{batchNo}-audit.csv");
         Response.Headers.ContentDisposition = disposition.ToString();
         Response.Headers.CacheControl = "no-store";
-        await auditLog.WriteCsvAsync(id, Response.Body, HttpContext.RequestAborted);
+        await auditLog.WriteCsvAsync(id, batchNo, Response.Body, HttpContext.RequestAborted);
         return new EmptyResult();
     }
 }

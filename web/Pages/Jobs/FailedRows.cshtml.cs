@@ -1,0 +1,35 @@
+using JobTracker.Jobs.Files;
+using JobTracker.Jobs.Imports;
+using JobTracker.Web.Hosting;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Net.Http.Headers;
+
+namespace JobTracker.Web.Pages.Jobs;
+
+/// <summary>
+/// The failed-rows file of an import (support and admin): built by <see cref="FailedRowsFile"/> and streamed
+/// straight to the response. 404 for a job that has none (see <see cref="FailedRowsFile.Offers"/>).
+/// </summary>
+[Authorize(Policy = Policies.CanDownload)]
+public sealed class FailedRowsModel(FailedRowsFile failedRows) : PageModel
+{
+    public async Task<IActionResult> OnGetAsync(long id)
+    {
+        if (await failedRows.FormatOfAsync(id, HttpContext.RequestAborted) is not { } format) return NotFound();
+
+        Response.ContentType = format switch
+        {
+            FileFormat.Csv => "text/csv; charset=utf-8",
+            FileFormat.Json => "application/json",
+            _ => "application/x-ndjson",
+        };
+        var disposition = new ContentDispositionHeaderValue("attachment");
+        disposition.SetHttpFileName(FailedRowsFile.FileName(id, format));
+        Response.Headers.ContentDisposition = disposition.ToString();
+        Response.Headers.CacheControl = "no-store";
+        await failedRows.WriteAsync(id, Response.Body, HttpContext.RequestAborted);
+        return new EmptyResult();
+    }
+}
