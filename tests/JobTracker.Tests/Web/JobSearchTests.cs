@@ -99,6 +99,35 @@ public sealed class JobSearchTests(JobTrackerApp app) : IClassFixture<JobTracker
     }
 
     [Fact]
+    public async Task A_chip_counts_up_to_1000_and_shows_more_as_1000_plus()
+    {
+        var c = app.CreateCollection();
+        Job(c, Status.Completed, "many.csv");
+        Job(c, Status.Failed, "one.csv");
+        using (var connection = app.Database.Open())
+        {
+            // 1 COMPLETED job doubled ten times: 1,024.
+            for (var i = 0; i < 10; i++)
+                connection.Execute("""
+                    INSERT INTO jobs (collection_id, job_type, file_name, file_format, status, initiated_by, batch_size, created_at, started_at, finished_at, total_rows, succeeded_rows)
+                    SELECT collection_id, job_type, file_name, file_format, status, initiated_by, batch_size, created_at, started_at, finished_at, total_rows, succeeded_rows
+                      FROM jobs WHERE collection_id = @c AND status = 'COMPLETED'
+                    """, new { c });
+        }
+        using var admin = await app.SignInAsync();
+
+        var page = await TableAsync(admin, $"/Collections/{c}/Jobs");
+
+        Assert.Equal(1001, Chips(page)[Status.Completed]);
+        Assert.Equal(1, Chips(page)[Status.Failed]);
+        var texts = Html.Texts(page, "status-chip");
+        Assert.Contains("COMPLETED 1,000+", texts);
+        Assert.Contains("FAILED 1", texts);
+        Assert.Contains("All 1,000+", texts);
+        Assert.Equal(1, Chips(await TableAsync(admin, $"/Collections/{c}/Jobs?name=one"))[""]);
+    }
+
+    [Fact]
     public async Task Name_contains_takes_wildcards_as_text()
     {
         var c = app.CreateCollection();

@@ -13,12 +13,19 @@ namespace JobTracker.Web.Pages.Collections;
 /// <see cref="JobSearch"/> and keyset-paged (?after=the last job of the page before). The same URL
 /// returns the whole page, or only _JobTable for htmx (search, paging, and the poll while a job is
 /// unfinished). A page is read through ix_jobs_created / ix_jobs_status_created (LIMIT 26 tells
-/// whether there is a next page), the chips' counts with one GROUP BY status, and "anything
+/// whether there is a next page), the chips' counts per status up to CountCap each, and "anything
 /// unfinished?" through ix_jobs_unfinished.
 /// </summary>
 public sealed class JobsModel(Database database) : PageModel
 {
     public const int PageSize = 25;
+
+    /// <summary>A status chip counts up to this many jobs and shows more as "1,000+".</summary>
+    public const int CountCap = 1_000;
+
+    /// <summary>A chip's count as shown: exact up to <see cref="CountCap"/>, then "1,000+".</summary>
+    public static string CountText(long count) =>
+        count > CountCap ? CountCap.ToString("N0", CultureInfo.InvariantCulture) + "+" : count.ToString("N0", CultureInfo.InvariantCulture);
 
 
     public sealed record JobLine
@@ -42,7 +49,7 @@ public sealed class JobsModel(Database database) : PageModel
 
     public IReadOnlyList<JobLine> Jobs { get; private set; } = [];
 
-    /// <summary>Jobs per status under every filter but status (the chips); a status without jobs is missing.</summary>
+    /// <summary>Jobs per status under every filter but status (the chips), each up to CountCap + 1 (more than the cap).</summary>
     public IReadOnlyDictionary<string, long> StatusCounts { get; private set; } = new Dictionary<string, long>();
 
     /// <summary>The page's number, for the reader only: paging goes by <see cref="After"/>.</summary>
@@ -103,6 +110,7 @@ public sealed class JobsModel(Database database) : PageModel
             parameters.Add("AfterId", after);
         }
 
+        var pageIndex = Search.Status is null ? "" : database.Provider.UseIndex("ix_jobs_status_created");
         // The inner query pages over an index (ix_jobs_created, or ix_jobs_status_created with a status);
         // only the rows shown are read whole.
         var jobs = (await connection.QueryAsync<JobLine>($"""
@@ -111,15 +119,24 @@ public sealed class JobsModel(Database database) : PageModel
                    started_at AS StartedAt, finished_at AS FinishedAt,
                    total_rows AS TotalRows, succeeded_rows AS SucceededRows
               FROM jobs
-             WHERE id IN (SELECT id FROM jobs WHERE {pageWhere} ORDER BY created_at DESC, id DESC {database.Provider.Paging})
+             WHERE id IN (SELECT id FROM jobs {pageIndex} WHERE {pageWhere} ORDER BY created_at DESC, id DESC {database.Provider.Paging})
              ORDER BY created_at DESC, id DESC
             """, parameters)).AsList();
         HasNextPage = jobs.Count > PageSize;
         Jobs = HasNextPage ? jobs[..PageSize] : jobs;
 
-        StatusCounts = (await connection.QueryAsync<(string Status, long Count)>($"""
-            SELECT status, COUNT(*) FROM jobs WHERE {Search.OthersWhere} GROUP BY status
-            """, Search.Parameters(id))).ToDictionary(c => c.Status, c => c.Count);
+        // Counted per status up to CountCap each (a GROUP BY status reads every matching job: 76 ms for 1,000,000
+        // jobs on the default database, 210 ms with a name filter); each count walks ix_jobs_status_created and stops at the cap.
+        var othersWhere = Search.OthersWhere;
+        var statusIndex = database.Provider.UseIndex("ix_jobs_status_created");
+        var countSql = string.Join(" UNION ALL ", JobSearch.Statuses.Select((_, i) =>
+            $"SELECT @Status{i} AS Status, COUNT(*) AS Count FROM (SELECT id FROM jobs {statusIndex} WHERE {othersWhere} AND status = @Status{i} ORDER BY created_at DESC, id DESC {database.Provider.Paging}) AS c{i}"));
+        var countParameters = Search.Parameters(id);
+        countParameters.Add("Skip", 0);
+        countParameters.Add("Take", CountCap + 1);
+        for (var i = 0; i < JobSearch.Statuses.Length; i++) countParameters.Add($"Status{i}", JobSearch.Statuses[i]);
+        StatusCounts = (await connection.QueryAsync<(string Status, long Count)>(countSql, countParameters))
+            .ToDictionary(c => c.Status, c => c.Count);
 
         Polling = await connection.ExecuteScalarAsync<long>("""
             SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE collection_id = @id AND finished_at IS NULL) THEN 1 ELSE 0 END
