@@ -82,6 +82,12 @@ public abstract class DatabaseProvider
     /// <summary>The words for one exception (not the ones it wraps) when it is a transient fault of this database; otherwise null.</summary>
     protected abstract string? DescribeTransient(Exception exception);
 
+    /// <summary>
+    /// Put right after a table name in FROM: makes the query read the table through <paramref name="index"/>
+    /// where the planner would not pick it on its own (empty unless overridden).
+    /// </summary>
+    public virtual string UseIndex(string index) => "";
+
     /// <summary>Appended after an ORDER BY: skips @Skip rows and takes @Take (LIMIT/OFFSET unless overridden).</summary>
     public virtual string Paging => "LIMIT @Take OFFSET @Skip";
 

@@ -44,7 +44,7 @@ internal static partial class PageBench
 
     private static readonly DateTime Now = new(2025, 6, 2, 9, 30, 0, DateTimeKind.Utc);
 
-    private sealed record Probe(string Name, string Url, bool Htmx, Func<string, string?> Check);
+    internal sealed record Probe(string Name, string Url, bool Htmx, Func<string, string?> Check);
 
     public static async Task RunAsync(BenchOptions options)
     {
@@ -73,8 +73,8 @@ internal static partial class PageBench
         Probe[] probes =
         [
             new("Job Tracker page 1", tracker, false, html => ExpectTracker(html, rows: JobsModel.PageSize, polling: true, firstJob: RunningBigJobId + QueuedJobs)),
-            new($"Job Tracker page {deepPage:N0}", $"{tracker}?page={deepPage}", false, html => ExpectTracker(html, rows: JobsModel.PageSize, polling: true, firstJob: RunningBigJobId + QueuedJobs - (deepPage - 1) * JobsModel.PageSize)),
-            new($"Job Tracker page {lastPage:N0} (last)", $"{tracker}?page={lastPage}", false, html => ExpectTracker(html, rows: (FinishedJobs + 1 + QueuedJobs) % JobsModel.PageSize, polling: true, firstJob: (FinishedJobs + 1 + QueuedJobs) % JobsModel.PageSize)),
+            new($"Job Tracker page {deepPage:N0}", $"{tracker}?after={RunningBigJobId + QueuedJobs - (deepPage - 1) * JobsModel.PageSize + 1}&page={deepPage}", false, html => ExpectTracker(html, rows: JobsModel.PageSize, polling: true, firstJob: RunningBigJobId + QueuedJobs - (deepPage - 1) * JobsModel.PageSize)),
+            new($"Job Tracker page {lastPage:N0} (last)", $"{tracker}?after={(FinishedJobs + 1 + QueuedJobs) % JobsModel.PageSize + 1}&page={lastPage}", false, html => ExpectTracker(html, rows: (FinishedJobs + 1 + QueuedJobs) % JobsModel.PageSize, polling: true, firstJob: (FinishedJobs + 1 + QueuedJobs) % JobsModel.PageSize)),
             new("Job Tracker partial (poll)", tracker, true, html => html.Contains("<html", StringComparison.Ordinal) ? "got the whole page" : ExpectTracker(html, rows: JobsModel.PageSize, polling: true, firstJob: RunningBigJobId + QueuedJobs)),
             new("Job Details running, page 1", running, false, html => ExpectDetails(html, polling: true, firstBatch: 1, rows: 50)),
             new("Job Details running, completed", $"{running}?status=completed", false, html => ExpectDetails(html, polling: true, firstBatch: 1, rows: 50, only: Status.Completed)),
@@ -126,12 +126,14 @@ internal static partial class PageBench
             Console.WriteLine($"{probe.Name.ToLowerInvariant()} p95: {p95:N1} ms (target {TargetMs:0}){(p95 > TargetMs ? "  MISSED" : "")}");
         }
         Console.WriteLine($"pages part: {total.Elapsed.TotalSeconds:N1} s; load average {LoadAverage()} (a busy machine shows in p95 and max)");
+
+        await SearchBench.RunAsync(options);
     }
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    private static async Task<(HttpStatusCode Status, string Body, double ServerMs, double ClientMs)> GetAsync(
+    internal static async Task<(HttpStatusCode Status, string Body, double ServerMs, double ClientMs)> GetAsync(
         HttpClient client, Probe probe, ConcurrentDictionary<string, double> serverTimes, int sequence)
     {
         var id = sequence.ToString(CultureInfo.InvariantCulture);
@@ -159,7 +161,7 @@ internal static partial class PageBench
     }
 
     /// <summary>Signs in as admin the way a browser does: the login form's antiforgery field and cookie, then POST.</summary>
-    private static async Task SignInAsync(HttpClient client)
+    internal static async Task SignInAsync(HttpClient client)
     {
         var form = await client.GetStringAsync("/Account/Login");
         var token = AntiforgeryField().Match(form) is { Success: true } match ? WebUtility.HtmlDecode(match.Groups[1].Value)
@@ -182,7 +184,7 @@ internal static partial class PageBench
     private static partial Regex AntiforgeryField();
 
     [GeneratedRegex("""data-testid="job-row" data-job-id="(\d+)" data-status="([^"]+)""")]
-    private static partial Regex JobRow();
+    internal static partial Regex JobRow();
 
     [GeneratedRegex("""data-testid="batch-row" data-batch-no="(\d+)" data-status="([^"]+)""")]
     private static partial Regex BatchRow();
@@ -424,7 +426,7 @@ internal static partial class PageBench
     /// The real app (its Program, found through a type of the web assembly: this console program has
     /// a Program of its own) on a fresh database, no workers, no demo data, logging at Warning.
     /// </summary>
-    private sealed class PagesFactory(string databaseFile, string storage, string keys, ConcurrentDictionary<string, double> serverTimes)
+    internal sealed class PagesFactory(string databaseFile, string storage, string keys, ConcurrentDictionary<string, double> serverTimes)
         : WebApplicationFactory<JobsModel>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)

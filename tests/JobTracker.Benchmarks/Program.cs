@@ -3,7 +3,7 @@ using JobTracker.Benchmarks;
 
 // Prints the figures behind JobTracker's speed targets. Release build; see README.md.
 //   dotnet run -c Release --project tests/JobTracker.Benchmarks [-- --rows N] [--memory-gb G] [--scale-rows N]
-//       [--postgres-port P] [--skip import,export,memory,widerows,pages,postgres,scaleout]
+//       [--postgres-port P] [--search-jobs N] [--skip import,export,memory,widerows,pages,postgres,scaleout]
 var options = BenchOptions.Parse(args);
 if (options.MemoryChild is { } childFile)
 {
@@ -28,7 +28,7 @@ if (!options.Skip.Contains("postgres") || !options.Skip.Contains("scaleout"))
 
 namespace JobTracker.Benchmarks
 {
-    internal sealed record BenchOptions(int Rows, double MemoryGigabytes, HashSet<string> Skip, string Output, string? MemoryChild, int ScaleRows, int PostgresPort)
+    internal sealed record BenchOptions(int Rows, double MemoryGigabytes, HashSet<string> Skip, string Output, string? MemoryChild, int ScaleRows, int PostgresPort, int SearchJobs)
     {
         public static BenchOptions Parse(string[] args)
         {
@@ -39,6 +39,7 @@ namespace JobTracker.Benchmarks
             string? child = null;
             int scaleRows = 300_000;
             int postgresPort = 55450;
+            int searchJobs = 1_000_000;
             for (var i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -50,12 +51,13 @@ namespace JobTracker.Benchmarks
                     case "--memory-child": child = args[++i]; break;
                     case "--scale-rows": scaleRows = int.Parse(args[++i]); break;
                     case "--postgres-port": postgresPort = int.Parse(args[++i]); break;
+                    case "--search-jobs": searchJobs = int.Parse(args[++i]); break;
                     default:
                         throw new ArgumentException($"unknown option {args[i]}; use --rows N, --memory-gb G, --scale-rows N, --postgres-port P, " +
-                            "--skip import,export,memory,widerows,pages,postgres,scaleout, --output DIR");
+                            "--search-jobs N, --skip import,export,memory,widerows,pages,postgres,scaleout, --output DIR");
                 }
             }
-            return new BenchOptions(rows, memoryGb, skip, output, child, scaleRows, postgresPort);
+            return new BenchOptions(rows, memoryGb, skip, output, child, scaleRows, postgresPort, searchJobs);
         }
     }
 

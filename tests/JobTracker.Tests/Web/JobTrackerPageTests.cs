@@ -5,7 +5,8 @@ using JobTracker.Tests.Infrastructure;
 namespace JobTracker.Tests.Web;
 
 /// <summary>
-/// The Job Tracker page of a collection: the page and its htmx partial, the poll, order and paging,
+/// The Job Tracker page of a collection: the page and its htmx partial, the poll, order and paging
+/// (the search itself: JobSearchTests),
 /// what it shows of a file name; and the not-found page. Jobs that only need to be listed are
 /// inserted straight into the database.
 /// </summary>
@@ -62,7 +63,8 @@ public sealed class JobTrackerPageTests(JobTrackerApp app) : IClassFixture<JobTr
             Assert.Equal(path, Html.Attribute(polling, "hx-get"));
         }
         // A poll of page 2 keeps re-reading page 2.
-        Assert.Equal(path + "?page=2", Html.Attribute(await JobTableTagAsync(admin, path + "?page=2", htmx: true), "hx-get"));
+        var page2 = $"{path}?after={running}&page=2";
+        Assert.Equal(page2, Html.Attribute(await JobTableTagAsync(admin, page2, htmx: true), "hx-get"));
 
         await app.StopJobAsync(running);
         var done = await JobTableTagAsync(admin, path, htmx: true);
@@ -83,17 +85,17 @@ public sealed class JobTrackerPageTests(JobTrackerApp app) : IClassFixture<JobTr
         Assert.Equal(Enumerable.Range(6, 25).Reverse().Select(i => $"job-{i:D2}.csv"), Html.Texts(first, "job-file-name"));
         Assert.Empty(Html.Tags(first, "previous-page"));
         var next = Html.Tags(first, "next-page").Single();
-        Assert.Equal(path + "?page=2", Html.Attribute(next, "href"));
-        Assert.Equal(path + "?page=2", Html.Attribute(next, "hx-get"));
+        Assert.Equal($"{path}?after={ids[5]}&page=2", Html.Attribute(next, "href"));
+        Assert.Equal($"{path}?after={ids[5]}&page=2", Html.Attribute(next, "hx-get"));
 
-        using var secondResponse = await JobTrackerApp.GetHtmxAsync(admin, path + "?page=2");
+        using var secondResponse = await JobTrackerApp.GetHtmxAsync(admin, $"{path}?after={ids[5]}&page=2");
         var second = await secondResponse.Content.ReadAsStringAsync();
         Assert.Equal(ids.Take(5).Reverse(), Html.JobRows(second).Select(r => r.Id));
         Assert.Equal(["job-05.csv", "job-04.csv", "job-03.csv", "job-02.csv", "job-01.csv"], Html.Texts(second, "job-file-name"));
         Assert.Empty(Html.Tags(second, "next-page"));
         Assert.Equal(path, Html.Attribute(Html.Tags(second, "previous-page").Single(), "href"));
 
-        var third = await admin.GetStringAsync(path + "?page=3");
+        var third = await admin.GetStringAsync($"{path}?after={ids[0]}&page=3");
         Assert.Empty(Html.JobRows(third));
         Assert.Contains("There are no jobs on this page.", Html.Text(third, "empty-state"));
     }
