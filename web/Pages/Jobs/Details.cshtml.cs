@@ -104,6 +104,9 @@ public sealed class DetailsModel(Database database) : PageModel
     /// <summary>For a QUEUED job: the unfinished job of the same collection it waits for, if any.</summary>
     public long? JobAhead { get; private set; }
 
+    /// <summary>Rows per second, time left and the throughput chart; null until the job starts.</summary>
+    public Throughput? Progress { get; private set; }
+
     /// <summary>True when rendering the htmx answer: the summary and the filter go out of band.</summary>
     public bool OutOfBand { get; private set; }
 
@@ -186,6 +189,17 @@ public sealed class DetailsModel(Database database) : PageModel
                WHERE job_id = @id AND status = @Status
                ORDER BY batch_no {database.Provider.Paging}
               """, paging)).AsList();
+
+        // Progress: rows per second, time left and the chart, from the committed batches' finish times.
+        if (job.StartedAt is not null)
+        {
+            var finishes = await connection.QueryAsync<Throughput.Finish>("""
+                SELECT finished_at AS FinishedAt, succeeded_rows + failed_rows AS "Rows"
+                  FROM batches
+                 WHERE job_id = @id AND finished_at IS NOT NULL AND status <> @Canceled
+                """, new { id, Status.Canceled });
+            Progress = Throughput.Of(job.StartedAt, job.FinishedAt, job.TotalRows, finishes, DateTime.UtcNow);
+        }
 
         // The partial also updates the summary and the filter, out of band.
         OutOfBand = Request.WantsPartial();
