@@ -119,9 +119,10 @@ public abstract class DatabaseProvider
 
     /// <summary>
     /// Writes a collection's records inside the connection's current transaction: the import's hot
-    /// loop, so each statement is prepared once for the whole job.
+    /// loop, so each statement is prepared once for the whole job. Every record written is stamped with
+    /// <paramref name="jobId"/> (records.last_job_id: "last written by job N").
     /// </summary>
-    public abstract RecordWriter CreateRecordWriter(DbConnection connection, long collectionId);
+    public abstract RecordWriter CreateRecordWriter(DbConnection connection, long collectionId, long jobId);
 
     /// <summary>
     /// Streams the records of a collection whose keys lie in [firstKey, lastKey], in key order, handing

@@ -154,8 +154,8 @@ public sealed class PostgreSqlProvider : DatabaseProvider
         RETURNING id
         """;
 
-    public override RecordWriter CreateRecordWriter(DbConnection connection, long collectionId) =>
-        new PostgreSqlRecordWriter((NpgsqlConnection)connection, collectionId);
+    public override RecordWriter CreateRecordWriter(DbConnection connection, long collectionId, long jobId) =>
+        new PostgreSqlRecordWriter((NpgsqlConnection)connection, collectionId, jobId);
 
     /// <remarks>One streamed read; each key and JSON is encoded to UTF-8 into one reused buffer.</remarks>
     public override int ReadRecords(DbConnection connection, long collectionId, string firstKey, string lastKey, RecordVisitor visit)

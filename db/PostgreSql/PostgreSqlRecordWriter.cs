@@ -18,16 +18,16 @@ namespace JobTracker.Db.PostgreSql;
 /// 200,000-row benchmark import, the COPY and the heavier commits took about two thirds as long as
 /// the upsert itself; the upsert from arrays takes no longer than the one from the temp table.
 /// </remarks>
-internal sealed class PostgreSqlRecordWriter(NpgsqlConnection connection, long collectionId) : RecordWriter
+internal sealed class PostgreSqlRecordWriter(NpgsqlConnection connection, long collectionId, long jobId) : RecordWriter
 {
     /// <summary>Distinct keys: each is written once, so a new key starts at version 1 and a stored one adds 1. xmax = 0 marks an insert.</summary>
     internal const string UpsertDistinct = """
         WITH written AS (
-            INSERT INTO records (collection_id, record_key, data, version)
-            SELECT @collectionId, batch.record_key, batch.data, 1
+            INSERT INTO records (collection_id, record_key, data, version, last_job_id)
+            SELECT @collectionId, batch.record_key, batch.data, 1, @jobId
               FROM unnest(@keys, @data) AS batch (record_key, data)
             ON CONFLICT (collection_id, record_key)
-            DO UPDATE SET data = EXCLUDED.data, version = records.version + 1
+            DO UPDATE SET data = EXCLUDED.data, version = records.version + 1, last_job_id = EXCLUDED.last_job_id
             RETURNING record_key, xmax = 0 AS inserted)
         SELECT record_key FROM written WHERE NOT inserted
         """;
@@ -39,14 +39,14 @@ internal sealed class PostgreSqlRecordWriter(NpgsqlConnection connection, long c
     /// </summary>
     internal const string UpsertRepeated = """
         WITH written AS (
-            INSERT INTO records (collection_id, record_key, data, version)
-            SELECT @collectionId, record_key, data, writes
+            INSERT INTO records (collection_id, record_key, data, version, last_job_id)
+            SELECT @collectionId, record_key, data, writes, @jobId
               FROM (SELECT DISTINCT ON (record_key) record_key, data, COUNT(*) OVER (PARTITION BY record_key) AS writes
                       FROM (SELECT k COLLATE "C" AS record_key, d AS data, n AS position
                               FROM unnest(@keys, @data) WITH ORDINALITY AS batch (k, d, n)) AS batch
                      ORDER BY record_key, position DESC) AS last_writes
             ON CONFLICT (collection_id, record_key)
-            DO UPDATE SET data = EXCLUDED.data, version = records.version + EXCLUDED.version
+            DO UPDATE SET data = EXCLUDED.data, version = records.version + EXCLUDED.version, last_job_id = EXCLUDED.last_job_id
             RETURNING record_key, xmax = 0 AS inserted)
         SELECT record_key FROM written WHERE NOT inserted
         """;
@@ -69,6 +69,7 @@ internal sealed class PostgreSqlRecordWriter(NpgsqlConnection connection, long c
         await using (var upsert = new NpgsqlCommand(repeated ? UpsertRepeated : UpsertDistinct, connection))
         {
             upsert.Parameters.AddWithValue("collectionId", collectionId);
+            upsert.Parameters.AddWithValue("jobId", jobId);
             upsert.Parameters.Add(new NpgsqlParameter<string[]>("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = keys });
             upsert.Parameters.Add(new NpgsqlParameter<string[]>("data", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = data });
             await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);

@@ -180,8 +180,8 @@ public sealed class SqlServerProvider : DatabaseProvider
                             WHERE schedule_id = @scheduleId AND scheduled_for = @scheduledFor);
         """;
 
-    public override RecordWriter CreateRecordWriter(DbConnection connection, long collectionId) =>
-        new SqlServerRecordWriter((SqlConnection)connection, collectionId);
+    public override RecordWriter CreateRecordWriter(DbConnection connection, long collectionId, long jobId) =>
+        new SqlServerRecordWriter((SqlConnection)connection, collectionId, jobId);
 
     internal const string SelectRecords = """
         SELECT record_key, data FROM records

@@ -51,14 +51,14 @@ internal sealed class SqlServerRecordWriter : RecordWriter
                  GROUP BY record_key) k;
 
         UPDATE r
-           SET data = i.data, version = r.version + k.writes
+           SET data = i.data, version = r.version + k.writes, last_job_id = @jobId
           FROM records r
           JOIN @keys k ON k.record_key = r.record_key
           JOIN #records_in i ON i.position = k.last_position
          WHERE r.collection_id = @collectionId AND k.stored = 1;
 
-        INSERT INTO records (collection_id, record_key, data, version)
-        SELECT @collectionId, k.record_key, i.data, k.writes
+        INSERT INTO records (collection_id, record_key, data, version, last_job_id)
+        SELECT @collectionId, k.record_key, i.data, k.writes, @jobId
           FROM @keys k
           JOIN #records_in i ON i.position = k.last_position
          WHERE k.stored = 0
@@ -69,12 +69,14 @@ internal sealed class SqlServerRecordWriter : RecordWriter
 
     private readonly SqlConnection connection;
     private readonly long collectionId;
+    private readonly long jobId;
     private readonly DataTable staging = new();
 
-    public SqlServerRecordWriter(SqlConnection connection, long collectionId)
+    public SqlServerRecordWriter(SqlConnection connection, long collectionId, long jobId)
     {
         this.connection = connection;
         this.collectionId = collectionId;
+        this.jobId = jobId;
         staging.Columns.Add("position", typeof(int));
         staging.Columns.Add("record_key", typeof(string));
         staging.Columns.Add("data", typeof(byte[]));
@@ -104,6 +106,7 @@ internal sealed class SqlServerRecordWriter : RecordWriter
 
         await using var upsert = new SqlCommand(Upsert, connection, sqlTransaction);
         upsert.Parameters.Add("@collectionId", SqlDbType.BigInt).Value = collectionId;
+        upsert.Parameters.Add("@jobId", SqlDbType.BigInt).Value = jobId;
         await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             created[reader.GetInt32(0)] = true;

@@ -63,8 +63,8 @@ public sealed class SqliteProvider : DatabaseProvider
         RETURNING id
         """;
 
-    public override RecordWriter CreateRecordWriter(DbConnection connection, long collectionId) =>
-        new SqliteRecordWriter(((SqliteConnection)connection).Handle ?? throw new InvalidOperationException("The connection is not open."), collectionId);
+    public override RecordWriter CreateRecordWriter(DbConnection connection, long collectionId, long jobId) =>
+        new SqliteRecordWriter(((SqliteConnection)connection).Handle ?? throw new InvalidOperationException("The connection is not open."), collectionId, jobId);
 
     /// <remarks>
     /// Straight through SQLitePCL, under Microsoft.Data.Sqlite: each key and JSON is read in place as

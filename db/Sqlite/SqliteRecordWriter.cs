@@ -16,17 +16,18 @@ internal sealed class SqliteRecordWriter : RecordWriter
     private readonly sqlite3_stmt insert;
     private readonly sqlite3_stmt update;
 
-    public SqliteRecordWriter(sqlite3 db, long collectionId)
+    public SqliteRecordWriter(sqlite3 db, long collectionId, long jobId)
     {
         this.db = db;
-        insert = Prepare("INSERT INTO records (collection_id, record_key, data) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", collectionId);
-        update = Prepare("UPDATE records SET data = ?3, version = version + 1 WHERE collection_id = ?1 AND record_key = ?2", collectionId);
+        insert = Prepare("INSERT INTO records (collection_id, record_key, data, last_job_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING", collectionId, jobId);
+        update = Prepare("UPDATE records SET data = ?3, version = version + 1, last_job_id = ?4 WHERE collection_id = ?1 AND record_key = ?2", collectionId, jobId);
     }
 
-    private sqlite3_stmt Prepare(string sql, long collectionId)
+    private sqlite3_stmt Prepare(string sql, long collectionId, long jobId)
     {
         SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(db, sql, out var statement), db);
         raw.sqlite3_bind_int64(statement, 1, collectionId); // bindings outlive sqlite3_reset
+        raw.sqlite3_bind_int64(statement, 4, jobId);
         return statement;
     }
 

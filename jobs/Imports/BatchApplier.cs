@@ -21,12 +21,13 @@ internal sealed class BatchApplier : IAsyncDisposable
     private readonly JobLease lease;
     private readonly RecordWriter records;
 
-    public BatchApplier(DbConnection connection, DatabaseProvider provider, CollectionRow collection, JobLease lease)
+    /// <summary>Every record the batches write names <paramref name="jobId"/>, the import (records.last_job_id).</summary>
+    public BatchApplier(DbConnection connection, DatabaseProvider provider, CollectionRow collection, long jobId, JobLease lease)
     {
         this.connection = connection;
         this.collection = collection;
         this.lease = lease;
-        records = provider.CreateRecordWriter(connection, collection.Id);
+        records = provider.CreateRecordWriter(connection, collection.Id, jobId);
     }
 
     /// <summary>

@@ -135,7 +135,7 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
 
         try
         {
-            await using var applier = new BatchApplier(connection, database.Provider, collection, lease);
+            await using var applier = new BatchApplier(connection, database.Provider, collection, job.Id, lease);
             await foreach (var prepared in ready.Reader.ReadAllAsync(cancellationToken))
             {
                 using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = prepared.Batch.BatchNo });

@@ -459,7 +459,7 @@ public sealed class ExportTests : IDisposable
             Encoding.UTF8.GetBytes($"{{\"customerId\":\"C{i:D7}\",\"name\":\"Customer {i}\",\"amount\":{i}.5,\"active\":{(i % 2 == 0 ? "true" : "false")},\"note\":null}}"))).ToList();
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
-        using (var writer = database.Provider.CreateRecordWriter(connection, collectionId))
+        using (var writer = database.Provider.CreateRecordWriter(connection, collectionId, jobId: 0))
             writer.WriteAsync(records, new bool[records.Count], transaction, CancellationToken.None).GetAwaiter().GetResult();
         connection.Execute("UPDATE collections SET record_count = record_count + @count WHERE id = @collectionId", new { count, collectionId }, transaction);
         transaction.Commit();
