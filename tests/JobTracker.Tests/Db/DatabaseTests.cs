@@ -57,7 +57,8 @@ public sealed class DatabaseTests : IDisposable
         var journaled = connection.Query<string>("SELECT ScriptName FROM SchemaVersions ORDER BY ScriptName").ToList();
         Assert.Equal(
             ["JobTracker.Db.Migrations.0001_initial.sql", "JobTracker.Db.Migrations.0002_exports_and_schedules.sql", "JobTracker.Db.Migrations.0003_shared_storage.sql",
-             "JobTracker.Db.Migrations.0004_sessions_and_users.sql"],
+             "JobTracker.Db.Migrations.0004_sessions_and_users.sql",
+             "JobTracker.Db.Migrations.0006_retry_and_dry_run.sql"],
             journaled);
 
         // Applying them again (the next start) finds nothing to do.

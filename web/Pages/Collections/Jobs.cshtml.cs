@@ -30,6 +30,8 @@ public sealed class JobsModel(Database database) : PageModel
         public DateTime? FinishedAt { get; init; }
         public long? TotalRows { get; init; }
         public long SucceededRows { get; init; }
+        public bool DryRun { get; init; }
+        public long? RetryOfJobId { get; init; }
     }
 
     public CollectionHeading Collection { get; private set; } = new();
@@ -60,7 +62,7 @@ public sealed class JobsModel(Database database) : PageModel
             SELECT id AS Id, job_type AS JobType, file_name AS FileName, file_format AS FileFormat,
                    status AS Status, initiated_by AS InitiatedBy, created_at AS CreatedAt,
                    started_at AS StartedAt, finished_at AS FinishedAt,
-                   total_rows AS TotalRows, succeeded_rows AS SucceededRows
+                   total_rows AS TotalRows, succeeded_rows AS SucceededRows, dry_run AS DryRun, retry_of_job_id AS RetryOfJobId
               FROM jobs
              WHERE id IN (SELECT id FROM jobs WHERE collection_id = @id ORDER BY id DESC {database.Provider.Paging})
              ORDER BY id DESC
