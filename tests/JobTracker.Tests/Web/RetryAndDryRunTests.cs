@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using JobTracker.Db;
+using JobTracker.Jobs.Storage;
 using JobTracker.Tests.Infrastructure;
 using JobTracker.Web.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace JobTracker.Tests.Web;
 
@@ -173,6 +175,12 @@ public sealed class RetryAndDryRunTests(RetryAndDryRunFixture fixture) : IClassF
             dryAudit.Skip(1).Select(r => r[3]));
         Assert.Equal(4, App.Records(collectionId).Count); // D1, D3 (seed, updated), D9, D5 (created)
         Assert.Equal(4, RecordCount(collectionId));
+
+        // The stored file both jobs refer to is no orphan, however old.
+        await App.Services.GetRequiredService<StorageSweep>().RunAsync(DateTime.UtcNow.AddYears(1));
+        var opened = await App.Services.GetRequiredService<FileStore>().OpenReadAsync(real.SourceFileId!.Value);
+        Assert.NotNull(opened);
+        await opened.Value.Content.DisposeAsync();
     }
 
     private long RecordCount(long collectionId)
