@@ -150,7 +150,8 @@ public sealed class RetryAndDryRunTests(RetryAndDryRunFixture fixture) : IClassF
         Assert.Equal("Import (dry run)", Html.Text(details, "job-type"));
         Assert.Empty(Html.Tags(details, "retry-failed-rows"));
         var tracker = await admin.GetStringAsync($"/Collections/{collectionId}/Jobs");
-        Assert.Equal(["Import", "Import (dry run)"], Html.Texts(tracker, "job-row-type").Order());
+        Assert.Contains($"data-job-id=\"{dryRunId}\"", tracker, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(tracker, "<td>Import \\(dry run\\)</td>"));
         var dryAudit = await App.AuditRowsAsync(dryRunId);
 
         var token = await JobTrackerApp.RequestTokenAsync(admin, $"/Jobs/{dryRunId}");
