@@ -28,6 +28,12 @@ public sealed record JobRow
     public DateTime? ScheduledFor { get; init; }
     public string? Note { get; init; }
 
+    /// <summary>A dry run ("Validate only"): validated and matched like an import, nothing written to the collection.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>The import whose failed rows this job retries, if it is a retry.</summary>
+    public long? RetryOfJobId { get; init; }
+
     public const string Columns = """
         id AS Id, collection_id AS CollectionId, job_type AS JobType, file_name AS FileName,
         file_format AS FileFormat, source_file_id AS SourceFileId, status AS Status,
@@ -36,6 +42,7 @@ public sealed record JobRow
         total_rows AS TotalRows, succeeded_rows AS SucceededRows, failed_rows AS FailedRows,
         batch_count AS BatchCount, csv_header AS CsvHeader, lease_owner AS LeaseOwner,
         lease_until AS LeaseUntil, export_name AS ExportName, schedule_id AS ScheduleId,
-        scheduled_for AS ScheduledFor, note AS Note
+        scheduled_for AS ScheduledFor, note AS Note, dry_run AS DryRun,
+        retry_of_job_id AS RetryOfJobId
         """;
 }

@@ -44,6 +44,7 @@ public static class EngineRegistration
         services.AddSingleton<JobStopper>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<FailedRowsFile>();
+        services.AddSingleton<RetrySubmission>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<TransientRetry>();
         services.AddSingleton<JobRunner>();

@@ -18,6 +18,12 @@ public sealed class AuditLog(Database database)
     public const string Failed = "failed";
     public const string NotApplied = "not applied";
 
+    /// <summary>A dry run's row whose key is not in the collection (nor earlier in the file): a real import would create it.</summary>
+    public const string WouldCreate = "would create";
+
+    /// <summary>A dry run's row whose key is in the collection or earlier in the file: a real import would update it.</summary>
+    public const string WouldUpdate = "would update";
+
     private static readonly string[] Columns = ["row", "batch_id", "record_key", "outcome", "field", "message"];
 
     /// <summary>How many batches one read of the download takes.</summary>

@@ -10,23 +10,32 @@ namespace JobTracker.Jobs.Imports;
 /// Applies one batch at a time, each in one transaction: validate every row, upsert the valid
 /// ones on the key field in file order, store the audit lines, and record the batch's and the
 /// job's counters. It commits only if this worker still holds the job's lease and the batch has
-/// not been committed before; otherwise everything rolls back.
+/// not been committed before; otherwise everything rolls back. In a dry run the records are written
+/// the same way, inside a savepoint that is rolled back at once: the provider's record writer decides
+/// create or update exactly as for the import, and the collection is left as it was; a key an earlier
+/// batch of the dry run wrote (and rolled back) counts as an update, as it would in the import.
 /// </summary>
 internal sealed class BatchApplier : IAsyncDisposable
 {
     private const int CancellationCheckEvery = 256;
+
+    private const string DryRunSavepoint = "dry_run";
 
     private readonly DbConnection connection;
     private readonly CollectionRow collection;
     private readonly JobLease lease;
     private readonly RecordWriter records;
 
+    /// <summary>In a dry run, the keys its earlier batches wrote (and rolled back); null in an import.</summary>
+    private readonly HashSet<string>? dryRunKeys;
+
     /// <summary>Every record the batches write names <paramref name="jobId"/>, the import (records.last_job_id).</summary>
-    public BatchApplier(DbConnection connection, DatabaseProvider provider, CollectionRow collection, long jobId, JobLease lease)
+    public BatchApplier(DbConnection connection, DatabaseProvider provider, CollectionRow collection, long jobId, JobLease lease, HashSet<string>? dryRunKeys = null)
     {
         this.connection = connection;
         this.collection = collection;
         this.lease = lease;
+        this.dryRunKeys = dryRunKeys;
         records = provider.CreateRecordWriter(connection, collection.Id, jobId);
     }
 
@@ -62,7 +71,19 @@ internal sealed class BatchApplier : IAsyncDisposable
             if (row.Failure is null) writes.Add(new RecordWrite(row.Key ?? Guid.CreateVersion7().ToString("N"), row.Json));
         }
         var isNew = new bool[writes.Count];
-        await records.WriteAsync(writes, isNew, transaction, cancellationToken);
+        if (dryRunKeys is null)
+        {
+            await records.WriteAsync(writes, isNew, transaction, cancellationToken);
+        }
+        else
+        {
+            await transaction.SaveAsync(DryRunSavepoint, cancellationToken);
+            await records.WriteAsync(writes, isNew, transaction, cancellationToken);
+            await transaction.RollbackAsync(DryRunSavepoint, cancellationToken);
+            for (var i = 0; i < writes.Count; i++)
+                if (!dryRunKeys.Add(writes[i].Key)) isNew[i] = false;
+        }
+        var (createdOutcome, updatedOutcome) = dryRunKeys is null ? (AuditLog.Created, AuditLog.Updated) : (AuditLog.WouldCreate, AuditLog.WouldUpdate);
 
         var audit = new BatchAudit();
         int failed = 0, created = 0, written = 0;
@@ -76,7 +97,7 @@ internal sealed class BatchApplier : IAsyncDisposable
             }
             var wasNew = isNew[written];
             if (wasNew) created++;
-            audit.Add(row.RowNumber, writes[written++].Key, wasNew ? AuditLog.Created : AuditLog.Updated, null, null);
+            audit.Add(row.RowNumber, writes[written++].Key, wasNew ? createdOutcome : updatedOutcome, null, null);
         }
         var succeeded = written;
         cancellationToken.ThrowIfCancellationRequested();
@@ -89,9 +110,12 @@ internal sealed class BatchApplier : IAsyncDisposable
             succeeded,
             failed);
         if (!await LeasedBatches.FinishAsync(connection, transaction, batch, outcome, lease, now)) return false;
-        await connection.ExecuteAsync(
-            "UPDATE collections SET record_count = record_count + @created WHERE id = @Id",
-            new { created, collection.Id }, transaction);
+        if (dryRunKeys is null)
+        {
+            await connection.ExecuteAsync(
+                "UPDATE collections SET record_count = record_count + @created WHERE id = @Id",
+                new { created, collection.Id }, transaction);
+        }
         await connection.ExecuteAsync(
             "INSERT INTO audit_entries (job_id, batch_no, entries) VALUES (@JobId, @BatchNo, @entries)",
             new { batch.JobId, batch.BatchNo, entries = audit.ToCompressed() }, transaction);

@@ -10,7 +10,7 @@ namespace JobTracker.Jobs.Imports;
 /// </summary>
 public sealed class BatchAudit
 {
-    private static readonly string[] Outcomes = [AuditLog.Created, AuditLog.Updated, AuditLog.Failed, AuditLog.NotApplied];
+    private static readonly string[] Outcomes = [AuditLog.Created, AuditLog.Updated, AuditLog.Failed, AuditLog.NotApplied, AuditLog.WouldCreate, AuditLog.WouldUpdate];
 
     private readonly MemoryStream buffer = new();
     private readonly BinaryWriter writer;

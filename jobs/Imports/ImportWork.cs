@@ -135,7 +135,8 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
 
         try
         {
-            await using var applier = new BatchApplier(connection, database.Provider, collection, job.Id, lease);
+            var dryRunKeys = job.DryRun ? await DryRunKeysAsync(connection, job.Id, cancellationToken) : null;
+            await using var applier = new BatchApplier(connection, database.Provider, collection, job.Id, lease, dryRunKeys);
             await foreach (var prepared in ready.Reader.ReadAllAsync(cancellationToken))
             {
                 using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = prepared.Batch.BatchNo });
@@ -155,5 +156,23 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
             stopReading.Cancel();
             await reading;
         }
+    }
+
+    /// <summary>
+    /// The keys a dry run's committed batches matched (a dry run taken over by another worker goes on
+    /// where it was): a later row with one of them would update, as it would in the import.
+    /// </summary>
+    private static async Task<HashSet<string>> DryRunKeysAsync(DbConnection connection, long jobId, CancellationToken cancellationToken)
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var stored = await connection.QueryAsync<byte[]>(new CommandDefinition(
+            "SELECT entries FROM audit_entries WHERE job_id = @jobId", new { jobId }, cancellationToken: cancellationToken));
+        foreach (var entries in stored)
+        {
+            using var compressed = new MemoryStream(entries, writable: false);
+            foreach (var (_, key, outcome, _, _) in BatchAudit.Read(compressed))
+                if (key is not null && outcome is AuditLog.WouldCreate or AuditLog.WouldUpdate) keys.Add(key);
+        }
+        return keys;
     }
 }

@@ -18,6 +18,9 @@ public static class Display
 
     public static string BadgeClass(string status) => "badge badge-" + status.ToLowerInvariant().Replace(' ', '-');
 
+    /// <summary>A job's Type as pages show it: Import, Export, or Import (dry run).</summary>
+    public static string JobType(string jobType, bool dryRun) => dryRun ? jobType + " (dry run)" : jobType;
+
     /// <summary>The label of an import's file type ("CSV"), or null for exports.</summary>
     public static string? FormatLabel(string? fileFormat) =>
         Enum.TryParse<FileFormat>(fileFormat, out var format) ? FileFormats.Label(format) : fileFormat;

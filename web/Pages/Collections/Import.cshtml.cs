@@ -72,14 +72,20 @@ public sealed class ImportModel(
             // The header (htmx), or the form's first field (a plain form post): never a read of the whole form.
             if (!await antiforgery.IsStreamedFormValidAsync(HttpContext, reader, cancellationToken)) return BadRequest();
             if (reader is null) return Refuse("Choose a file to import.");
+            var dryRun = false; // "Validate only": a field before the file, so read before it streams
             for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null; section = await reader.ReadNextSectionAsync(cancellationToken))
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                    || !disposition.IsFileDisposition() || !disposition.Name.Equals("file"))
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
+                if (disposition.IsFormDisposition() && disposition.Name.Equals("validate_only"))
+                {
+                    dryRun = true;
+                    continue;
+                }
+                if (!disposition.IsFileDisposition() || !disposition.Name.Equals("file"))
                     continue; // the reader skips what we do not read
 
                 await submission.SubmitAsync(id, section.Body, ClientFileName(disposition), User.Identity?.Name ?? "unknown", cancellationToken,
-                    declaredBytes: Request.ContentLength);
+                    declaredBytes: Request.ContentLength, dryRun: dryRun);
                 return this.RedirectOrHxRedirect(Url.Page("/Collections/Jobs", new { id })!);
             }
             return Refuse("Choose a file to import.");
@@ -106,7 +112,7 @@ public sealed class ImportModel(
     /// The user's file name, without any folder a browser may have added: only ever data.
     /// Browsers send a double quote in a file name as %22 (HTML form encoding): undo that.
     /// </summary>
-    private static string ClientFileName(ContentDispositionHeaderValue disposition)
+    internal static string ClientFileName(ContentDispositionHeaderValue disposition)
     {
         var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
         name = name.Replace("%22", "\"", StringComparison.Ordinal);

@@ -41,6 +41,8 @@ public sealed class JobsModel(Database database) : PageModel
         public DateTime? FinishedAt { get; init; }
         public long? TotalRows { get; init; }
         public long SucceededRows { get; init; }
+        public bool DryRun { get; init; }
+        public long? RetryOfJobId { get; init; }
     }
 
     public CollectionHeading Collection { get; private set; } = new();
@@ -117,7 +119,7 @@ public sealed class JobsModel(Database database) : PageModel
             SELECT id AS Id, job_type AS JobType, file_name AS FileName, file_format AS FileFormat,
                    status AS Status, initiated_by AS InitiatedBy, created_at AS CreatedAt,
                    started_at AS StartedAt, finished_at AS FinishedAt,
-                   total_rows AS TotalRows, succeeded_rows AS SucceededRows
+                   total_rows AS TotalRows, succeeded_rows AS SucceededRows, dry_run AS DryRun, retry_of_job_id AS RetryOfJobId
               FROM jobs
              WHERE id IN (SELECT id FROM jobs {pageIndex} WHERE {pageWhere} ORDER BY created_at DESC, id DESC {database.Provider.Paging})
              ORDER BY created_at DESC, id DESC

@@ -54,6 +54,8 @@ public sealed class DetailsModel(Database database) : PageModel
         public long WorkspaceId { get; init; }
         public string WorkspaceName { get; init; } = "";
         public string? ExportName { get; init; }
+        public bool DryRun { get; init; }
+        public long? RetryOfJobId { get; init; }
 
         public bool IsFinished => JobTracker.Db.Status.IsFinished(Status);
         public bool IsImport => JobType == "Import";
@@ -107,6 +109,9 @@ public sealed class DetailsModel(Database database) : PageModel
     /// <summary>Rows per second, time left and the throughput chart; null until the job starts.</summary>
     public Throughput? Progress { get; private set; }
 
+    /// <summary>The jobs that retry this one's failed rows (jobs.retry_of_job_id), oldest first.</summary>
+    public IReadOnlyList<long> RetriedBy { get; private set; } = [];
+
     /// <summary>True when rendering the htmx answer: the summary and the filter go out of band.</summary>
     public bool OutOfBand { get; private set; }
 
@@ -148,7 +153,7 @@ public sealed class DetailsModel(Database database) : PageModel
                    j.initiated_by AS InitiatedBy, j.created_at AS CreatedAt, j.started_at AS StartedAt,
                    j.finished_at AS FinishedAt, j.total_rows AS TotalRows, j.succeeded_rows AS SucceededRows,
                    j.failed_rows AS FailedRows, j.batch_count AS BatchCount, j.batch_size AS BatchSize,
-                   j.export_name AS ExportName, c.id AS CollectionId, c.name AS CollectionName, w.id AS WorkspaceId, w.name AS WorkspaceName
+                   j.export_name AS ExportName, j.dry_run AS DryRun, j.retry_of_job_id AS RetryOfJobId, c.id AS CollectionId, c.name AS CollectionName, w.id AS WorkspaceId, w.name AS WorkspaceName
               FROM jobs j
               JOIN collections c ON c.id = j.collection_id
               JOIN workspaces w ON w.id = c.workspace_id
@@ -163,6 +168,9 @@ public sealed class DetailsModel(Database database) : PageModel
                 "SELECT MAX(id) FROM jobs WHERE collection_id = @CollectionId AND finished_at IS NULL AND id < @id",
                 new { job.CollectionId, id });
         }
+
+        RetriedBy = (await connection.QueryAsync<long>(
+            "SELECT id FROM jobs WHERE retry_of_job_id = @id ORDER BY id", new { id })).AsList();
 
         var byStatus = (await connection.QueryAsync<StatusCount>(
             "SELECT status AS Status, COUNT(*) AS Count FROM batches WHERE job_id = @id GROUP BY status", new { id })).AsList();
