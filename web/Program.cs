@@ -28,7 +28,11 @@ app.UseJobTrackerSecurityHeaders();                             // CSP and frien
 app.UseJobTrackerErrorPages();
 app.UseJobTrackerHttps();                                       // HSTS and HTTPS redirection, when configured
 app.UseStaticFiles();
-app.UseSerilogRequestLogging(options => options.GetLevel = RequestLogging.Level);
+app.UseSerilogRequestLogging(options =>
+{
+    options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();   // this app's logger (LoggingSetup keeps the static one out)
+    options.GetLevel = RequestLogging.Level;
+});
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseJobTrackerSignInLimits();                                // rate limits on the sign-in form's POST (per client, per user name)

@@ -24,7 +24,10 @@ public static class LoggingSetup
             // Started outside its folder (no appsettings.json in the content root): still say what happens.
             if (!configuration.GetSection("Serilog:WriteTo").Exists())
                 logger.MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning).MinimumLevel.Override("Quartz", LogEventLevel.Warning).WriteTo.Console();
-        });
+        },
+        // The app's own logger, not the static Log.Logger: the latest app to start would take that over
+        // for every app in the process (the tests run several at once, each logging into its own folder).
+        preserveStaticLogger: true);
         return builder;
     }
 
