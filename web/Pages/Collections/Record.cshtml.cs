@@ -20,7 +20,7 @@ public sealed class RecordModel(Database database) : PageModel
         public long Version { get; init; }
         public long? LastJobId { get; init; }
 
-        /// <summary>Text on SQLite and PostgreSQL, UTF-8 bytes on SQL Server.</summary>
+        /// <summary>Text on the embedded database and PostgreSQL, UTF-8 bytes on SQL Server.</summary>
         public object Data { get; init; } = "";
     }
 

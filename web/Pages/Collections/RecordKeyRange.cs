@@ -5,7 +5,7 @@ namespace JobTracker.Web.Pages.Collections;
 /// <summary>
 /// The keys that start with a prefix, as a range [prefix, <see cref="UpperBound"/>): a range on
 /// record_key uses the (collection_id, record_key) index on every provider and needs no LIKE escaping
-/// (% and _ are plain characters). Keys compare by code point (BINARY on SQLite, "C" on PostgreSQL,
+/// (% and _ are plain characters). Keys compare by code point (BINARY on the embedded database, "C" on PostgreSQL,
 /// BIN2 on SQL Server).
 /// </summary>
 public static class RecordKeyRange
