@@ -5,10 +5,8 @@ using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -30,10 +28,6 @@ public sealed class ImportModel(
     IOptions<EngineOptions> options,
     ILogger<ImportModel> logger) : PageModel
 {
-    /// <summary>Room for the multipart boundaries and headers around the file itself.</summary>
-    private const long MultipartSlack = 1 << 20;
-
-
     public CollectionHeading Collection { get; private set; } = new();
 
     /// <summary>Why the last upload was refused, in words for the user.</summary>
@@ -54,16 +48,7 @@ public sealed class ImportModel(
         var cancellationToken = HttpContext.RequestAborted;
         if (!await LoadAsync(id)) return NotFound();
 
-        // Kestrel refuses bodies over 30 MB unless told otherwise, for this request only.
-        var bodyLimit = MaxUploadBytes + MultipartSlack;
-        if (HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
-            sizeLimit.MaxRequestBodySize = bodyLimit;
-
-        var reader = MediaTypeHeaderValue.TryParse(Request.ContentType, out var contentType)
-            && contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-            && HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is { Length: > 0 } boundary
-                ? new MultipartReader(boundary, Request.Body)
-                : null;
+        var (reader, bodyLimit) = StreamedUpload.Open(HttpContext, MaxUploadBytes);
         // Refused on its length before a byte is read (so before the form's token could be): refusing changes nothing.
         if (Request.ContentLength > bodyLimit) return Refuse(TooLargeMessage);
 

@@ -5,10 +5,8 @@ using JobTracker.Web.Hosting;
 using JobTracker.Web.Pages.Collections;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -25,9 +23,6 @@ namespace JobTracker.Web.Pages.Jobs;
 [DisableFormValueModelBinding]
 public sealed class RetryModel(RetrySubmission retries, IAntiforgery antiforgery, IOptions<EngineOptions> options, ILogger<RetryModel> logger) : PageModel
 {
-    /// <summary>Room for the multipart boundaries and headers around the file itself.</summary>
-    private const long MultipartSlack = 1 << 20;
-
     public long JobId { get; private set; }
 
     /// <summary>Why the retry was refused, in words for the user.</summary>
@@ -39,14 +34,7 @@ public sealed class RetryModel(RetrySubmission retries, IAntiforgery antiforgery
     {
         JobId = id;
         var cancellationToken = HttpContext.RequestAborted;
-        var bodyLimit = options.Value.MaxUploadBytes + MultipartSlack;
-        if (HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
-            sizeLimit.MaxRequestBodySize = bodyLimit;
-        var reader = MediaTypeHeaderValue.TryParse(Request.ContentType, out var contentType)
-            && contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-            && HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is { Length: > 0 } boundary
-                ? new MultipartReader(boundary, Request.Body)
-                : null;
+        var (reader, bodyLimit) = StreamedUpload.Open(HttpContext, options.Value.MaxUploadBytes);
         var initiatedBy = User.Identity?.Name ?? "unknown";
         try
         {
