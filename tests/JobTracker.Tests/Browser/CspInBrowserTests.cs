@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using JobTracker.Db;
 using JobTracker.Tests.Infrastructure;
@@ -25,17 +24,9 @@ public sealed class CspInBrowserTests(BrowserFixture fixture) : IClassFixture<Br
     {
         var collectionId = App.CreateCollection("Policed Records");
         var jobAhead = App.InsertBlockingJob(collectionId);
-        await using var context = await fixture.NewContextAsync();
-        await context.AddInitScriptAsync(
-            "document.addEventListener('securitypolicyviolation', e => console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI));");
-        var page = await context.NewPageAsync();
-        var errors = new ConcurrentQueue<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error") errors.Enqueue($"{message.Text} (at {message.Location})");
-        };
-        page.PageError += (_, error) => errors.Enqueue("page error: " + error);
-        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await using var watched = await WatchedPage.OpenAsync(fixture);
+        var page = watched.Page;
+        var errors = watched.Errors;
 
         // Sign in: the policy is on the sign-in page itself.
         var loginResponse = await page.GotoAsync("/Account/Login");

@@ -2,51 +2,9 @@ using System.Text;
 using System.Text.RegularExpressions;
 using JobTracker.Db;
 using JobTracker.Tests.Infrastructure;
-using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace JobTracker.Tests.Browser;
-
-/// <summary>The app on a real Kestrel port and one headless Debian Chromium, shared by the tests of the class.</summary>
-public sealed class BrowserFixture : IAsyncLifetime
-{
-    private IPlaywright? playwright;
-    private IBrowser? browser;
-
-    public JobTrackerApp App { get; } = new();
-
-    public async Task InitializeAsync()
-    {
-        // Playwright's auto-waiting assertions wait this long before failing (the htmx poll is every 2 s).
-        SetDefaultExpectTimeout(20_000);
-        playwright = await Playwright.CreateAsync();
-        browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("JOBTRACKER_CHROMIUM") ?? "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-            ],
-        });
-    }
-
-    /// <summary>A fresh browser context (own cookies) on the app's address.</summary>
-    public async Task<IBrowserContext> NewContextAsync()
-    {
-        var context = await browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseAddress.ToString(), AcceptDownloads = true });
-        context.SetDefaultTimeout(20_000);
-        return context;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (browser is not null) await browser.DisposeAsync();
-        playwright?.Dispose();
-        await App.DisposeAsync();
-    }
-}
 
 /// <summary>
 /// The console in a real browser: htmx uploads, polling, the batch filter and downloads, as people use them.
@@ -66,7 +24,7 @@ public sealed class ImportInBrowserTests(BrowserFixture fixture) : IClassFixture
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
 
-        await SignInAsync(page, JobTrackerApp.AdminUser, JobTrackerApp.AdminPassword);
+        await BrowserFixture.SignInAsync(page, JobTrackerApp.AdminUser, JobTrackerApp.AdminPassword);
         await page.GetByTestId("workspace-link").Filter(new() { HasTextRegex = new Regex("^Acme Retail$") }).ClickAsync();
         await page.GetByTestId("collection-link").Filter(new() { HasTextRegex = new Regex("^Customers$") }).ClickAsync();
         await page.GetByTestId("import-link").ClickAsync();
@@ -133,7 +91,7 @@ public sealed class ImportInBrowserTests(BrowserFixture fixture) : IClassFixture
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
 
-        await SignInAsync(page, viewer, JobTrackerApp.UserPassword);
+        await BrowserFixture.SignInAsync(page, viewer, JobTrackerApp.UserPassword);
         await page.GetByTestId("workspace-link").Filter(new() { HasTextRegex = new Regex("^Acme Retail$") }).ClickAsync();
         await Expect(page.GetByTestId("collection-link").Filter(new() { HasTextRegex = new Regex("^Viewed Records$") })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("import-link")).ToHaveCountAsync(0);
@@ -156,16 +114,5 @@ public sealed class ImportInBrowserTests(BrowserFixture fixture) : IClassFixture
         await page.GotoAsync($"/Collections/{collectionId}/Import");
         await Expect(page.GetByTestId("access-denied")).ToBeVisibleAsync();
         await Expect(page.Locator("#import-file")).ToHaveCountAsync(0);
-    }
-
-    private static async Task SignInAsync(IPage page, string userName, string password)
-    {
-        await page.GotoAsync("/");
-        await Expect(page).ToHaveURLAsync(new Regex("/Account/Login"));
-        await page.Locator("#user-name").FillAsync(userName);
-        await page.Locator("#password").FillAsync(password);
-        await page.GetByTestId("sign-in").ClickAsync();
-        await Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(userName);
-        await Expect(page.GetByTestId("workspaces")).ToBeVisibleAsync();
     }
 }

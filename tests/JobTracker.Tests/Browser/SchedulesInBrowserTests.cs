@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using JobTracker.Tests.Infrastructure;
-using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace JobTracker.Tests.Browser;
@@ -21,7 +20,7 @@ public sealed class SchedulesInBrowserTests(BrowserFixture fixture) : IClassFixt
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
 
-        await SignInAsync(page, JobTrackerApp.AdminUser, JobTrackerApp.AdminPassword);
+        await BrowserFixture.SignInAsync(page, JobTrackerApp.AdminUser, JobTrackerApp.AdminPassword);
         await page.GetByTestId("workspace-link").Filter(new() { HasTextRegex = new Regex("^Acme Retail$") }).ClickAsync();
         await page.Locator($"[data-testid=collection-row][data-collection-id='{collectionId}'] [data-testid=schedules-link]").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex($"/Collections/{collectionId}/Schedules$"));
@@ -67,16 +66,5 @@ public sealed class SchedulesInBrowserTests(BrowserFixture fixture) : IClassFixt
         await lastRun.ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex($"/Jobs/{jobId}$"));
         await Expect(page.GetByTestId("job-initiated-by")).ToHaveTextAsync("schedule: Nightly");
-    }
-
-    private static async Task SignInAsync(IPage page, string userName, string password)
-    {
-        await page.GotoAsync("/");
-        await Expect(page).ToHaveURLAsync(new Regex("/Account/Login"));
-        await page.Locator("#user-name").FillAsync(userName);
-        await page.Locator("#password").FillAsync(password);
-        await page.GetByTestId("sign-in").ClickAsync();
-        await Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(userName);
-        await Expect(page.GetByTestId("workspaces")).ToBeVisibleAsync();
     }
 }

@@ -1,0 +1,62 @@
+using System.Text.RegularExpressions;
+using JobTracker.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace JobTracker.Tests.Browser;
+
+/// <summary>The app on a real Kestrel port and one headless Debian Chromium, shared by the tests of the class.</summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    private IPlaywright? playwright;
+    private IBrowser? browser;
+
+    public JobTrackerApp App { get; } = new();
+
+    /// <summary>How long an assertion waits for a worker to finish a job (as <see cref="JobTrackerApp.Patience"/>: the machine may be busy).</summary>
+    public static readonly LocatorAssertionsToHaveTextOptions UntilJobFinished = new() { Timeout = (float)JobTrackerApp.Patience.TotalMilliseconds };
+
+    public async Task InitializeAsync()
+    {
+        // Playwright's auto-waiting assertions wait this long before failing (the htmx poll is every 2 s).
+        SetDefaultExpectTimeout(20_000);
+        playwright = await Playwright.CreateAsync();
+        browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("JOBTRACKER_CHROMIUM") ?? "/usr/bin/chromium",
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+            ],
+        });
+    }
+
+    /// <summary>A fresh browser context (own cookies) on the app's address.</summary>
+    public async Task<IBrowserContext> NewContextAsync()
+    {
+        var context = await browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseAddress.ToString(), AcceptDownloads = true });
+        context.SetDefaultTimeout(20_000);
+        return context;
+    }
+
+    /// <summary>Signs in through the sign-in form, as a person does, and waits for the workspaces.</summary>
+    public static async Task SignInAsync(IPage page, string userName, string password)
+    {
+        await page.GotoAsync("/");
+        await Expect(page).ToHaveURLAsync(new Regex("/Account/Login"));
+        await page.Locator("#user-name").FillAsync(userName);
+        await page.Locator("#password").FillAsync(password);
+        await page.GetByTestId("sign-in").ClickAsync();
+        await Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(userName);
+        await Expect(page.GetByTestId("workspaces")).ToBeVisibleAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (browser is not null) await browser.DisposeAsync();
+        playwright?.Dispose();
+        await App.DisposeAsync();
+    }
+}
