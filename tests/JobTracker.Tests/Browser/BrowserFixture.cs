@@ -41,6 +41,30 @@ public sealed class BrowserFixture : IAsyncLifetime
         return context;
     }
 
+    /// <summary>
+    /// Waits (<see cref="UntilJobFinished"/>) for a job's status on the page; when it does not come, the failure
+    /// says what the database holds (job and batches) and the app's last warnings, so that a page that stopped
+    /// updating is told apart from a job that did not finish.
+    /// </summary>
+    public async Task ExpectJobStatusAsync(ILocator status, long jobId, string expected)
+    {
+        try
+        {
+            await Expect(status).ToHaveTextAsync(expected, UntilJobFinished);
+        }
+        catch (PlaywrightException onPage)
+        {
+            var job = App.Job(jobId);
+            var batches = string.Join(", ", App.Batches(jobId).Select(b => $"{b.BatchNo} {b.Status}"));
+            var logs = Directory.Exists(Path.Combine(App.Folder.Path, "logs"))
+                ? Directory.GetFiles(Path.Combine(App.Folder.Path, "logs")).SelectMany(f => File.ReadLines(f).TakeLast(20))
+                : [];
+            throw new Xunit.Sdk.XunitException(
+                $"job {jobId} is {job.Status} in the database (reason: {job.StatusReason ?? "none"}; batches: {batches}).\n"
+                + $"app warnings:\n{string.Join("\n", logs)}\nthe page: {onPage.Message}");
+        }
+    }
+
     /// <summary>Signs in through the sign-in form, as a person does, and waits for the workspaces.</summary>
     public static async Task SignInAsync(IPage page, string userName, string password)
     {
