@@ -45,6 +45,7 @@ public static class EngineRegistration
         services.AddSingleton<AuditLog>();
         services.AddSingleton<FailedRowsFile>();
         services.AddSingleton<RetrySubmission>();
+        services.AddSingleton<MappingStep>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<TransientRetry>();
         services.AddSingleton<JobRunner>();
