@@ -74,7 +74,7 @@ public sealed class ColumnMapping
         foreach (var (field, list) in candidates)
         {
             if (list.Count == 1) targets[list[0]] = field;
-            else problem ??= $"The columns {Quoted(header, list)} all match the field {field} (ignoring case, spaces and punctuation): rename or remove all but one of them, or import with \"Review column mapping\" and choose a field for each.";
+            else problem ??= $"The columns {Quoted(header, list)} match the same field, {field} (ignoring case, spaces and punctuation): rename or remove all but one of them, or import with \"Review column mapping\" and choose a field for each.";
         }
 
         var first = new Dictionary<string, int>(StringComparer.Ordinal);
