@@ -77,18 +77,13 @@ public sealed partial class RecordBuilder
     {
     }
 
-    /// <summary>For CSV rows, pass the file's header: rows carry only the values.</summary>
-    public RecordBuilder(string? keyField, IReadOnlyList<SchemaField> schema, IReadOnlyList<string>? csvHeader, ImportLimits limits)
-        : this(keyField, schema, csvHeader, limits, null)
-    {
-    }
-
     /// <summary>
     /// For CSV rows, pass the file's header: rows carry only the values; and, if the columns fill other fields than
     /// their names say, <paramref name="csvTargets"/>: per column, the field it fills, or null when it is ignored
     /// (<see cref="ColumnMapping.Targets"/>, resolved once per file).
     /// </summary>
-    public RecordBuilder(string? keyField, IReadOnlyList<SchemaField> schema, IReadOnlyList<string>? csvHeader, ImportLimits limits, IReadOnlyList<string?>? csvTargets)
+    public RecordBuilder(
+        string? keyField, IReadOnlyList<SchemaField> schema, IReadOnlyList<string>? csvHeader, ImportLimits limits, IReadOnlyList<string?>? csvTargets = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(limits);

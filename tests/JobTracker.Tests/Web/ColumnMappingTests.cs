@@ -50,7 +50,7 @@ public sealed class ColumnMappingTests(ColumnMappingFixture fixture) : IClassFix
     private static async Task<HttpResponseMessage> PostMappingAsync(
         HttpClient client, string mappingUrl, string handler, IReadOnlyDictionary<int, string>? choices = null)
     {
-        var token = await JobTrackerApp.RequestTokenAsync(client, mappingUrl);
+        var token = await JobTrackerApp.RequestTokenAsync(client); // the session's token: the mapping page may be gone
         var fields = (choices ?? new Dictionary<int, string>()).Select(c => new KeyValuePair<string, string>($"column{c.Key}", c.Value));
         var separator = mappingUrl.Contains('?', StringComparison.Ordinal) ? '&' : '?';
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{mappingUrl}{separator}handler={handler}") { Content = new FormUrlEncodedContent(fields) };

@@ -82,7 +82,7 @@ public sealed class ImportModel(
                     // Stored with no job yet: the mapping page shows its first rows, then queues or deletes it.
                     var fileId = await mappingStep.StoreAsync(section.Body, ClientFileName(disposition), User.Identity?.Name ?? "unknown",
                         Request.ContentLength, cancellationToken);
-                    return this.RedirectOrHxRedirect(Url.Page("/Collections/Mapping", new { id, fileId, dryRun = dryRun ? true : (bool?)null })!);
+                    return this.RedirectOrHxRedirect(Url.Page("/Collections/Mapping", new { id, fileId, dryRun = dryRun ? "true" : null })!);
                 }
                 await submission.SubmitAsync(id, section.Body, ClientFileName(disposition), User.Identity?.Name ?? "unknown", cancellationToken,
                     declaredBytes: Request.ContentLength, dryRun: dryRun);
