@@ -60,7 +60,7 @@ public sealed class MappingStep(
         if (opened is not var (content, file)) return null;
         await using (content)
         {
-            var (header, rows, problem) = ReadStart(content);
+            var (header, rows, problem) = ReadStart(content, ImportLimits.From(options.Value).MaxColumns);
             if (problem is not null) return new MappingPreview(file.FileName, [], [], null, problem);
             var mapping = ColumnMapping.Resolve(header, collection.Schema, collection.KeyField, chosen);
             return new MappingPreview(file.FileName, header, rows, mapping, mapping.Problem);
@@ -114,7 +114,7 @@ public sealed class MappingStep(
     /// The header and first data rows, read with Sep as the import reads them (blank lines skipped); or why the
     /// header cannot be used, in the words the import would fail with.
     /// </summary>
-    private static (string[] Header, List<string[]> Rows, string? Problem) ReadStart(Stream content)
+    private static (string[] Header, List<string[]> Rows, string? Problem) ReadStart(Stream content, int maxColumns)
     {
         using var start = new SliceStream(content, PreviewBytes);
         using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true }).From(start);
@@ -134,6 +134,8 @@ public sealed class MappingStep(
             if (rows.Count == PreviewRows) break;
         }
         if (header is null) return ([], rows, "The file is empty.");
+        if (header.Length > maxColumns)
+            return ([], [], $"The header has {header.Length:N0} columns; the limit is {maxColumns:N0} (JobTracker:MaxColumns).");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in header)
         {

@@ -177,8 +177,8 @@ public sealed class FileStore(Database database, IOptions<EngineOptions> options
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<(long Id, string StorageName, string StorageKind)>(
-            "SELECT id, storage_name, storage_kind FROM stored_files WHERE id = @fileId", new { fileId });
-        if (row.StorageName is null) return false;
+            "SELECT id, storage_name, storage_kind FROM stored_files WHERE id = @fileId AND size_bytes > 0", new { fileId });
+        if (row.StorageName is null) return false; // (size 0: a Database upload still streaming, not ours to delete)
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             await connection.ExecuteAsync("""
@@ -187,7 +187,7 @@ public sealed class FileStore(Database database, IOptions<EngineOptions> options
                    AND NOT EXISTS (SELECT 1 FROM batches WHERE file_id = @fileId)
                 """, new { fileId }, transaction);
             var deleted = await connection.ExecuteAsync("""
-                DELETE FROM stored_files WHERE id = @fileId
+                DELETE FROM stored_files WHERE id = @fileId AND size_bytes > 0
                    AND NOT EXISTS (SELECT 1 FROM jobs WHERE source_file_id = @fileId)
                    AND NOT EXISTS (SELECT 1 FROM batches WHERE file_id = @fileId)
                 """, new { fileId }, transaction);
