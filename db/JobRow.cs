@@ -34,6 +34,12 @@ public sealed record JobRow
     /// <summary>The import whose failed rows this job retries, if it is a retry.</summary>
     public long? RetryOfJobId { get; init; }
 
+    /// <summary>
+    /// A CSV import's column mapping as JSON (which field each column fills, or null when ignored): chosen on the
+    /// mapping page when the job is submitted, completed by the default matching when its file is split.
+    /// </summary>
+    public string? ColumnMapping { get; init; }
+
     public const string Columns = """
         id AS Id, collection_id AS CollectionId, job_type AS JobType, file_name AS FileName,
         file_format AS FileFormat, source_file_id AS SourceFileId, status AS Status,
@@ -43,6 +49,6 @@ public sealed record JobRow
         batch_count AS BatchCount, csv_header AS CsvHeader, lease_owner AS LeaseOwner,
         lease_until AS LeaseUntil, export_name AS ExportName, schedule_id AS ScheduleId,
         scheduled_for AS ScheduledFor, note AS Note, dry_run AS DryRun,
-        retry_of_job_id AS RetryOfJobId
+        retry_of_job_id AS RetryOfJobId, column_mapping AS ColumnMapping
         """;
 }

@@ -45,6 +45,7 @@ public static class EngineRegistration
         services.AddSingleton<AuditLog>();
         services.AddSingleton<FailedRowsFile>();
         services.AddSingleton<RetrySubmission>();
+        services.AddSingleton<MappingStep>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<TransientRetry>();
         services.AddSingleton<JobRunner>();
@@ -56,10 +57,19 @@ public static class EngineRegistration
         services.AddQuartz(quartz =>
         {
             quartz.UseInMemoryStore();
-            // One thread per worker, and one for the schedule firer, so a long job never delays a fire.
-            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(1, settings.Workers) + 1);
+            // One thread per worker, one for the schedule firer and one for the periodic storage sweep, so a long job never delays them.
+            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(1, settings.Workers) + 2);
             if (!settings.RunWorkers) return;
             quartz.AddScheduleFirer(section);
+            var sweepEvery = StorageSweepJob.Interval(settings);
+            quartz.AddJob<StorageSweepJob>(job => job.WithIdentity(StorageSweepJob.Key));
+            quartz.AddTrigger(trigger => trigger
+                .ForJob(StorageSweepJob.Key)
+                .StartAt(DateTimeOffset.UtcNow + sweepEvery) // the start-up sweep has just run
+                .WithSimpleSchedule(s => s
+                    .WithInterval(sweepEvery)
+                    .RepeatForever()
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
             foreach (var key in WorkerJob.Keys(Math.Max(1, settings.Workers)))
             {
                 quartz.AddJob<WorkerJob>(job => job.WithIdentity(key));

@@ -7,7 +7,8 @@ namespace JobTracker.Jobs.Files;
 /// RFC 4180 CSV. A quote toggles "inside quotes" wherever it appears, exactly like Sep (which reads the
 /// slices later), so both always agree on where rows end. Rows end at CRLF, LF or a lone CR outside quotes.
 /// </summary>
-internal sealed class CsvScan(SliceList slices, string? keyField, int maxColumns)
+/// <remarks>The header, once read, goes to <paramref name="onHeader"/> (if any), which may throw to refuse the file before the rest is read.</remarks>
+internal sealed class CsvScan(SliceList slices, string? keyField, int maxColumns, Action<IReadOnlyList<string>>? onHeader = null)
 {
     private const int MaxHeaderBytes = 1024 * 1024;
     private static readonly SearchValues<byte> Special = SearchValues.Create("\"\r\n"u8);
@@ -76,6 +77,7 @@ internal sealed class CsvScan(SliceList slices, string? keyField, int maxColumns
         if (_rowStart >= offset) _headerBytes.ResetWrittenCount();
         _headerBytes.Write(chunk[(int)Math.Max(0, _rowStart - offset)..(int)(end - offset)]);
         Header = ParseHeader(_headerBytes.WrittenSpan, _rowLine);
+        onHeader?.Invoke(Header);
     }
 
     private void KeepHeaderPart(ReadOnlySpan<byte> chunk, long offset)
@@ -111,7 +113,7 @@ internal sealed class CsvScan(SliceList slices, string? keyField, int maxColumns
                 throw new UnreadableFileException(
                     $"The header (line {line}) has the column name '{names[i]}' twice (columns {seen[names[i]] + 1} and {i + 1}). Column names must be unique.");
         }
-        if (keyField is not null && !seen.ContainsKey(keyField))
+        if (keyField is not null && !names.Any(name => ColumnName.Matches(name, keyField)))
             throw new UnreadableFileException($"The file has no column '{keyField}', the key field of this collection.");
         return names;
     }

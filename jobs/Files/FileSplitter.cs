@@ -26,7 +26,18 @@ public static class FileSplitter
     /// Only a CSV header is ever held in memory, never a data row.
     /// </summary>
     /// <exception cref="UnreadableFileException">The file cannot be imported at all; the message says why and where.</exception>
-    public static SplitResult Split(Stream file, FileFormat format, int batchSize, string? keyField, ImportLimits limits, CancellationToken cancellationToken)
+    public static SplitResult Split(Stream file, FileFormat format, int batchSize, string? keyField, ImportLimits limits, CancellationToken cancellationToken) =>
+        Split(file, format, batchSize, keyField, limits, null, cancellationToken);
+
+    /// <summary>
+    /// Splits the file as the overload without <paramref name="onHeader"/> does; a CSV file's header goes to
+    /// <paramref name="onHeader"/> as soon as it is read, which may throw <see cref="UnreadableFileException"/>
+    /// to refuse the file before the rest of it is read (the import resolves its <see cref="ColumnMapping"/> there).
+    /// A <paramref name="keyField"/> must be matched by a column's name, exactly or ignoring case, spaces and punctuation.
+    /// </summary>
+    /// <exception cref="UnreadableFileException">The file cannot be imported at all; the message says why and where.</exception>
+    public static SplitResult Split(
+        Stream file, FileFormat format, int batchSize, string? keyField, ImportLimits limits, Action<IReadOnlyList<string>>? onHeader, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(limits);
@@ -39,7 +50,7 @@ public static class FileSplitter
         switch (format)
         {
             case FileFormat.Csv:
-                var csv = new CsvScan(slices, keyField, limits.MaxColumns);
+                var csv = new CsvScan(slices, keyField, limits.MaxColumns, onHeader);
                 ScanChunks(input, csv.Scan);
                 csv.Finish(input.Position);
                 header = csv.Header;

@@ -25,7 +25,8 @@ namespace JobTracker.Jobs.Files;
 /// </list>
 /// Surrounding whitespace is ignored for the non-string types. A missing value (empty CSV cell, JSON null,
 /// or empty JSON string for a non-string type) fails a required field and is written as null otherwise
-/// (an empty JSON string for a string field is kept as ""). Field names match the schema case-sensitively.
+/// (an empty JSON string for a string field is kept as ""). Field names match the schema case-sensitively; a CSV
+/// file's columns may fill other fields than their names say (a <see cref="ColumnMapping"/>, resolved once per file).
 /// Fields outside the schema are kept: CSV as strings, JSON as they are; except <c>_error_field</c> and
 /// <c>_error_message</c>, which a failed-rows file adds (<see cref="IsIgnored(string)"/>).
 /// A row with more fields than <see cref="ImportLimits.MaxColumns"/>, or a field longer than
@@ -76,8 +77,13 @@ public sealed partial class RecordBuilder
     {
     }
 
-    /// <summary>For CSV rows, pass the file's header: rows carry only the values.</summary>
-    public RecordBuilder(string? keyField, IReadOnlyList<SchemaField> schema, IReadOnlyList<string>? csvHeader, ImportLimits limits)
+    /// <summary>
+    /// For CSV rows, pass the file's header: rows carry only the values; and, if the columns fill other fields than
+    /// their names say, <paramref name="csvTargets"/>: per column, the field it fills, or null when it is ignored
+    /// (<see cref="ColumnMapping.Targets"/>, resolved once per file).
+    /// </summary>
+    public RecordBuilder(
+        string? keyField, IReadOnlyList<SchemaField> schema, IReadOnlyList<string>? csvHeader, ImportLimits limits, IReadOnlyList<string?>? csvTargets = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(limits);
@@ -100,12 +106,20 @@ public sealed partial class RecordBuilder
             _csvHeader = [.. csvHeader];
             _csvNames = new JsonEncodedText[csvHeader.Count];
             _csvSchema = new int[csvHeader.Count];
+            if (csvTargets is not null && csvTargets.Count != csvHeader.Count)
+                throw new ArgumentException("There must be one target for each column of the header.", nameof(csvTargets));
             for (int i = 0; i < csvHeader.Count; i++)
             {
-                _csvNames[i] = JsonEncodedText.Encode(csvHeader[i], Encoder);
-                _csvSchema[i] = _schemaIndex.GetValueOrDefault(csvHeader[i], IsIgnored(csvHeader[i]) ? IgnoredColumn : -1);
-                if (csvHeader[i] == keyField) _csvKey = i;
-                if (keyField is null && csvHeader[i] == GeneratedId) _csvGeneratedId = i;
+                if ((csvTargets is null ? csvHeader[i] : csvTargets[i]) is not { } field)
+                {
+                    _csvNames[i] = JsonEncodedText.Encode(csvHeader[i], Encoder);
+                    _csvSchema[i] = IgnoredColumn;
+                    continue;
+                }
+                _csvNames[i] = JsonEncodedText.Encode(field, Encoder);
+                _csvSchema[i] = _schemaIndex.GetValueOrDefault(field, IsIgnored(field) ? IgnoredColumn : -1);
+                if (field == keyField) _csvKey = i;
+                if (keyField is null && field == GeneratedId) _csvGeneratedId = i;
             }
         }
         _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = Encoder });

@@ -25,11 +25,12 @@ public sealed class ImportSubmission(
     /// against the free space before a byte is stored). Throws <see cref="UploadRejectedException"/>, with
     /// a message for the user, when the file cannot be imported. A <paramref name="dryRun"/> ("Validate
     /// only") reads, validates and matches keys like the import and writes nothing to the collection;
-    /// <paramref name="retryOf"/> names the import whose failed rows this file retries.
+    /// <paramref name="retryOf"/> names the import whose failed rows this file retries; <paramref name="columnMapping"/>
+    /// (jobs.column_mapping, <see cref="ColumnMapping.ToJson"/>) maps its columns when given (else the default matching).
     /// </summary>
     public async Task<long> SubmitAsync(
         long collectionId, Stream content, string fileName, string initiatedBy, CancellationToken cancellationToken = default, long? declaredBytes = null,
-        bool dryRun = false, long? retryOf = null)
+        bool dryRun = false, long? retryOf = null, string? columnMapping = null)
     {
         if (fileName.Length == 0) throw new UploadRejectedException("Choose a file to import.");
         if (FileFormats.FromFileName(fileName) is not { } format) throw new UploadRejectedException("Only .csv, .json and .jsonl files can be imported.");
@@ -38,7 +39,7 @@ public sealed class ImportSubmission(
         var jobId = await files.SaveAsync(content, fileName, options.Value.MaxUploadBytes, declaredBytes, (connection, transaction, file) =>
         {
             stored = file;
-            return InsertJobAsync(connection, transaction, collectionId, file, format, initiatedBy, dryRun, retryOf);
+            return InsertJobAsync(connection, transaction, collectionId, file, format, initiatedBy, dryRun, retryOf, columnMapping);
         }, cancellationToken);
         await nudge.WakeAsync(cancellationToken);
         logger.LogInformation("{UserName} submitted {JobKind} job {JobId} of {FileName} ({SizeBytes} bytes) into collection {CollectionId}",
@@ -54,6 +55,7 @@ public sealed class ImportSubmission(
         public long? SourceFileId { get; init; }
         public string Status { get; init; } = "";
         public bool DryRun { get; init; }
+        public string? ColumnMapping { get; init; }
     }
 
     /// <summary>
@@ -67,7 +69,7 @@ public sealed class ImportSubmission(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var job = await connection.QuerySingleOrDefaultAsync<DryRunJob>("""
             SELECT j.collection_id AS CollectionId, j.file_name AS FileName, j.file_format AS FileFormat, f.id AS SourceFileId,
-                   j.status AS Status, j.dry_run AS DryRun
+                   j.status AS Status, j.dry_run AS DryRun, j.column_mapping AS ColumnMapping
               FROM jobs j LEFT JOIN stored_files f ON f.id = j.source_file_id
              WHERE j.id = @dryRunJobId AND j.job_type = @Import
             """, new { dryRunJobId, Import = JobTypes.Import }, transaction);
@@ -75,7 +77,7 @@ public sealed class ImportSubmission(
             throw new ChangeRefusedException("job", $"Job {dryRunJobId} is not a finished dry run.");
         if (job.SourceFileId is not { } fileId || !Enum.TryParse<FileFormat>(job.FileFormat, out var format))
             throw new ChangeRefusedException("job", $"The file of job {dryRunJobId} is no longer stored: import it again.");
-        var jobId = await InsertJobAsync(connection, transaction, job.CollectionId, new StoredFile(fileId, job.FileName, 0), format, initiatedBy, dryRun: false, retryOf: null);
+        var jobId = await InsertJobAsync(connection, transaction, job.CollectionId, new StoredFile(fileId, job.FileName, 0), format, initiatedBy, dryRun: false, retryOf: null, job.ColumnMapping);
         await transaction.CommitAsync(cancellationToken);
         await nudge.WakeAsync(cancellationToken);
         logger.LogInformation("{UserName} submitted import job {JobId} of the file of dry run {DryRunJobId} into collection {CollectionId}",
@@ -87,19 +89,47 @@ public sealed class ImportSubmission(
     public async Task<long> SubmitAsync(long collectionId, StoredFile file, FileFormat format, string initiatedBy, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var jobId = await InsertJobAsync(connection, null, collectionId, file, format, initiatedBy, dryRun: false, retryOf: null);
+        var jobId = await InsertJobAsync(connection, null, collectionId, file, format, initiatedBy, dryRun: false, retryOf: null, columnMapping: null);
         await nudge.WakeAsync(cancellationToken);
+        return jobId;
+    }
+
+    /// <summary>
+    /// Queues the import of a file stored for the mapping step (<see cref="MappingStep"/>), with the mapping the
+    /// admin confirmed, and returns the job id. The file must still be waiting (no job refers to it), checked in
+    /// the transaction that inserts the job.
+    /// </summary>
+    /// <exception cref="ChangeRefusedException">The file is no longer waiting: imported already, cancelled or removed.</exception>
+    internal async Task<long> SubmitPendingAsync(
+        long collectionId, long fileId, string columnMapping, bool dryRun, string initiatedBy, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var fileName = await connection.QuerySingleOrDefaultAsync<string>("""
+            SELECT f.file_name FROM stored_files f
+             WHERE f.id = @fileId
+               AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.source_file_id = f.id)
+               AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.file_id = f.id)
+            """, new { fileId }, transaction);
+        if (fileName is null || FileFormats.FromFileName(fileName) is not { } format)
+            throw new ChangeRefusedException("file", MappingStep.FileGone);
+        var jobId = await InsertJobAsync(
+            connection, transaction, collectionId, new StoredFile(fileId, fileName, 0), format, initiatedBy, dryRun, retryOf: null, columnMapping);
+        await transaction.CommitAsync(cancellationToken);
+        await nudge.WakeAsync(cancellationToken);
+        logger.LogInformation("{UserName} submitted {JobKind} job {JobId} of {FileName} into collection {CollectionId} with a reviewed column mapping",
+            initiatedBy, dryRun ? "dry run" : "import", jobId, fileName, collectionId);
         return jobId;
     }
 
     private Task<long> InsertJobAsync(
         DbConnection connection, DbTransaction? transaction, long collectionId, StoredFile file, FileFormat format, string initiatedBy,
-        bool dryRun, long? retryOf) =>
+        bool dryRun, long? retryOf, string? columnMapping) =>
         connection.ExecuteScalarAsync<long>(
             database.Provider.InsertReturningId(
                 "jobs",
-                "collection_id, job_type, file_name, file_format, source_file_id, status, initiated_by, batch_size, created_at, dry_run, retry_of_job_id",
-                "@CollectionId, 'Import', @FileName, @Format, @FileId, @Status, @InitiatedBy, @BatchSize, @Now, @DryRun, @RetryOf"),
+                "collection_id, job_type, file_name, file_format, source_file_id, status, initiated_by, batch_size, created_at, dry_run, retry_of_job_id, column_mapping",
+                "@CollectionId, 'Import', @FileName, @Format, @FileId, @Status, @InitiatedBy, @BatchSize, @Now, @DryRun, @RetryOf, @ColumnMapping"),
             new
             {
                 CollectionId = collectionId,
@@ -112,6 +142,7 @@ public sealed class ImportSubmission(
                 Now = DateTime.UtcNow,
                 DryRun = dryRun,
                 RetryOf = retryOf,
+                ColumnMapping = columnMapping,
             },
             transaction);
 }

@@ -50,15 +50,21 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
     private async Task<bool> SplitAsync(DbConnection connection, JobRow job, CollectionRow collection, JobLease lease, CancellationToken cancellationToken)
     {
         SplitResult split;
+        ColumnMapping? mapping = null;
         await using (var source = await OpenSourceAsync(job, cancellationToken))
         {
             var format = Enum.Parse<FileFormat>(job.FileFormat!);
-            split = await Task.Run(() => FileSplitter.Split(source, format, job.BatchSize, collection.KeyField, limits, cancellationToken), cancellationToken);
+            // A CSV header is mapped to the collection's fields as soon as it is read: a file that cannot be
+            // mapped (no key column, two columns for one field) fails before the rest of it is read.
+            var chosen = Files.ColumnMapping.FromJson(job.ColumnMapping);
+            void MapHeader(IReadOnlyList<string> header) =>
+                mapping = Files.ColumnMapping.Resolve(header, collection.Schema, collection.KeyField, chosen).ThrowIfProblem();
+            split = await Task.Run(() => FileSplitter.Split(source, format, job.BatchSize, null, limits, MapHeader, cancellationToken), cancellationToken);
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var claimed = await connection.ExecuteAsync("""
-            UPDATE jobs SET total_rows = @TotalRows, batch_count = @BatchCount, csv_header = @Header, lease_until = @Until
+            UPDATE jobs SET total_rows = @TotalRows, batch_count = @BatchCount, csv_header = @Header, column_mapping = @Mapping, lease_until = @Until
              WHERE id = @Id AND lease_owner = @Owner AND finished_at IS NULL AND batch_count IS NULL
             """,
             new
@@ -66,6 +72,7 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
                 split.TotalRows,
                 BatchCount = split.Batches.Count,
                 Header = split.CsvHeader is null ? null : JsonSerializer.Serialize(split.CsvHeader),
+                Mapping = mapping is null ? job.ColumnMapping : Files.ColumnMapping.ToJson(mapping.Columns),
                 Until = lease.Until(DateTime.UtcNow),
                 job.Id,
                 lease.Owner,
@@ -104,7 +111,10 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
     {
         var header = job.CsvHeader is null ? null : JsonSerializer.Deserialize<string[]>(job.CsvHeader);
         var format = Enum.Parse<FileFormat>(job.FileFormat!);
-        var builder = new RecordBuilder(collection.KeyField, collection.Schema, header, limits);
+        // The mapping stored when the file was split (complete for its header), resolved once for the whole run.
+        var targets = header is null ? null
+            : Files.ColumnMapping.Resolve(header, collection.Schema, collection.KeyField, Files.ColumnMapping.FromJson(job.ColumnMapping)).Targets;
+        var builder = new RecordBuilder(collection.KeyField, collection.Schema, header, limits, targets);
         var ready = Channel.CreateBounded<PreparedBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         long pendingBytes = 0;                     // records prepared and not yet written

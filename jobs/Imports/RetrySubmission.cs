@@ -10,7 +10,8 @@ namespace JobTracker.Jobs.Imports;
 /// Retry failed rows: queues a new import, into the same collection, of exactly the failed rows of an
 /// import (its failed-rows file, <see cref="FailedRowsFile"/>, streamed into storage as it is written:
 /// never whole in memory), or of the corrected file an admin uploads instead. The new job names the one
-/// it retries (jobs.retry_of_job_id); its stored file and its row commit together, as for any upload.
+/// it retries (jobs.retry_of_job_id) and maps its columns as that one did (jobs.column_mapping); its stored file
+/// and its row commit together, as for any upload.
 /// </summary>
 public sealed class RetrySubmission(Database database, FailedRowsFile failedRows, ImportSubmission imports)
 {
@@ -27,6 +28,7 @@ public sealed class RetrySubmission(Database database, FailedRowsFile failedRows
         public long? SourceFileId { get; init; }
         public string? FileFormat { get; init; }
         public bool DryRun { get; init; }
+        public string? ColumnMapping { get; init; }
     }
 
     /// <summary>
@@ -44,7 +46,8 @@ public sealed class RetrySubmission(Database database, FailedRowsFile failedRows
         {
             job = await connection.QuerySingleOrDefaultAsync<Job>(new CommandDefinition("""
                 SELECT j.collection_id AS CollectionId, j.job_type AS JobType, j.status AS Status, j.batch_count AS BatchCount,
-                       f.id AS SourceFileId, j.file_format AS FileFormat, j.dry_run AS DryRun
+                       f.id AS SourceFileId, j.file_format AS FileFormat, j.dry_run AS DryRun,
+                       j.column_mapping AS ColumnMapping
                   FROM jobs j LEFT JOIN stored_files f ON f.id = j.source_file_id
                  WHERE j.id = @jobId
                 """, new { jobId }, cancellationToken: cancellationToken));
@@ -54,7 +57,7 @@ public sealed class RetrySubmission(Database database, FailedRowsFile failedRows
             throw new ChangeRefusedException("job", $"Job {jobId} has no failed rows to retry: only an import that ran with errors or failed has them, and only while its file is stored.");
 
         if (corrected is not null)
-            return await imports.SubmitAsync(job.CollectionId, corrected, fileName ?? "", initiatedBy, cancellationToken, declaredBytes, retryOf: jobId);
+            return await imports.SubmitAsync(job.CollectionId, corrected, fileName ?? "", initiatedBy, cancellationToken, declaredBytes, retryOf: jobId, columnMapping: job.ColumnMapping);
 
         // The failed-rows file is written into one end of a pipe while storage reads the other.
         var pipe = new Pipe();
@@ -76,7 +79,7 @@ public sealed class RetrySubmission(Database database, FailedRowsFile failedRows
         {
             await using var input = pipe.Reader.AsStream(leaveOpen: true);
             return await imports.SubmitAsync(
-                job.CollectionId, input, FailedRowsFile.FileName(jobId, format), initiatedBy, cancellationToken, retryOf: jobId);
+                job.CollectionId, input, FailedRowsFile.FileName(jobId, format), initiatedBy, cancellationToken, retryOf: jobId, columnMapping: job.ColumnMapping);
         }
         finally
         {

@@ -169,6 +169,41 @@ public sealed class FileStore(Database database, IOptions<EngineOptions> options
     }
 
     /// <summary>
+    /// Deletes a stored file that no job and no batch refers to (an upload waiting for its column mapping,
+    /// cancelled), with its chunks or its file in the storage folder. False when there is no such file or
+    /// something refers to it: then nothing is deleted.
+    /// </summary>
+    public async Task<bool> DeleteUnreferencedAsync(long fileId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(long Id, string StorageName, string StorageKind)>(
+            "SELECT id, storage_name, storage_kind FROM stored_files WHERE id = @fileId AND size_bytes > 0", new { fileId });
+        if (row.StorageName is null) return false; // (size 0: a Database upload still streaming, not ours to delete)
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await connection.ExecuteAsync("""
+                DELETE FROM stored_file_chunks WHERE file_id = @fileId
+                   AND NOT EXISTS (SELECT 1 FROM jobs WHERE source_file_id = @fileId)
+                   AND NOT EXISTS (SELECT 1 FROM batches WHERE file_id = @fileId)
+                """, new { fileId }, transaction);
+            var deleted = await connection.ExecuteAsync("""
+                DELETE FROM stored_files WHERE id = @fileId AND size_bytes > 0
+                   AND NOT EXISTS (SELECT 1 FROM jobs WHERE source_file_id = @fileId)
+                   AND NOT EXISTS (SELECT 1 FROM batches WHERE file_id = @fileId)
+                """, new { fileId }, transaction);
+            if (deleted == 0) return false; // referenced: rolled back
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        if (row.StorageKind == nameof(StorageKind.Folder))
+        {
+            try { folder.Delete(row.StorageName); }
+            catch (IOException) { } // the storage sweep removes a file that no row names
+            catch (UnauthorizedAccessException) { }
+        }
+        return true;
+    }
+
+    /// <summary>
     /// Where an export writes its batch files: exports/{jobId}/ under the storage folder. With Folder
     /// storage they stay there; with Database storage only their temp files pass through, on this node's
     /// disk. Like uploads, they are downloaded through their stored_files row, never by a path from a request.

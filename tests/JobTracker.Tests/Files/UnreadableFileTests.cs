@@ -112,9 +112,10 @@ public class UnreadableFileTests
     {
         Assert.Equal("The file has no column 'customerId', the key field of this collection.",
             SplitError("id,name\n1,x\n", FileFormat.Csv, keyField: "customerId"));
-        // Column names are case-sensitive.
+        // A column matches the key field ignoring case, spaces and punctuation ("Customer ID"), not by a part of its name.
         Assert.Equal("The file has no column 'customerId', the key field of this collection.",
-            SplitError("CustomerId,name\n1,x\n", FileFormat.Csv, keyField: "customerId"));
+            SplitError("Customer,name\n1,x\n", FileFormat.Csv, keyField: "customerId"));
+        Assert.Equal(1, TestFiles.Split("Customer ID,name\n1,x\n", FileFormat.Csv, keyField: "customerId").TotalRows);
     }
 
     [Theory]

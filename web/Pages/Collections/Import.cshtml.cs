@@ -17,6 +17,7 @@ namespace JobTracker.Web.Pages.Collections;
 /// which stores it and queues its job: nothing binds or buffers the form (no form value providers;
 /// the antiforgery token from the header, or from the form's first field when a browser posts the
 /// form without JavaScript), so a 1 GiB file costs a 64 KiB buffer, not 1 GiB of memory or temp files.
+/// With "Review column mapping" the file is only stored (<see cref="MappingStep"/>) and the mapping page comes next.
 /// </summary>
 [Authorize(Policy = Policies.CanChange)]
 [IgnoreAntiforgeryToken] // checked in OnPostAsync, without reading the upload
@@ -24,6 +25,7 @@ namespace JobTracker.Web.Pages.Collections;
 public sealed class ImportModel(
     Database database,
     ImportSubmission submission,
+    MappingStep mappingStep,
     IAntiforgery antiforgery,
     IOptions<EngineOptions> options,
     ILogger<ImportModel> logger) : PageModel
@@ -58,6 +60,7 @@ public sealed class ImportModel(
             if (!await antiforgery.IsStreamedFormValidAsync(HttpContext, reader, cancellationToken)) return BadRequest();
             if (reader is null) return Refuse("Choose a file to import.");
             var dryRun = false; // "Validate only": a field before the file, so read before it streams
+            var reviewMapping = false; // "Review column mapping": likewise
             for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null; section = await reader.ReadNextSectionAsync(cancellationToken))
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
@@ -66,9 +69,21 @@ public sealed class ImportModel(
                     dryRun = true;
                     continue;
                 }
+                if (disposition.IsFormDisposition() && disposition.Name.Equals("review_mapping"))
+                {
+                    reviewMapping = true;
+                    continue;
+                }
                 if (!disposition.IsFileDisposition() || !disposition.Name.Equals("file"))
                     continue; // the reader skips what we do not read
 
+                if (reviewMapping)
+                {
+                    // Stored with no job yet: the mapping page shows its first rows, then queues or deletes it.
+                    var fileId = await mappingStep.StoreAsync(section.Body, ClientFileName(disposition), User.Identity?.Name ?? "unknown",
+                        Request.ContentLength, cancellationToken);
+                    return this.RedirectOrHxRedirect(Url.Page("/Collections/Mapping", new { id, fileId, dryRun = dryRun ? "true" : null })!);
+                }
                 await submission.SubmitAsync(id, section.Body, ClientFileName(disposition), User.Identity?.Name ?? "unknown", cancellationToken,
                     declaredBytes: Request.ContentLength, dryRun: dryRun);
                 return this.RedirectOrHxRedirect(Url.Page("/Collections/Jobs", new { id })!);

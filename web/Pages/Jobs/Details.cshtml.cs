@@ -57,6 +57,9 @@ public sealed class DetailsModel(Database database) : PageModel
         public bool DryRun { get; init; }
         public long? RetryOfJobId { get; init; }
 
+        /// <summary>A CSV import's column mapping (jobs.column_mapping), as JSON.</summary>
+        public string? ColumnMapping { get; init; }
+
         public bool IsFinished => JobTracker.Db.Status.IsFinished(Status);
         public bool IsImport => JobType == "Import";
         public bool IsExport => JobType == JobTypes.Export;
@@ -153,7 +156,7 @@ public sealed class DetailsModel(Database database) : PageModel
                    j.initiated_by AS InitiatedBy, j.created_at AS CreatedAt, j.started_at AS StartedAt,
                    j.finished_at AS FinishedAt, j.total_rows AS TotalRows, j.succeeded_rows AS SucceededRows,
                    j.failed_rows AS FailedRows, j.batch_count AS BatchCount, j.batch_size AS BatchSize,
-                   j.export_name AS ExportName, j.dry_run AS DryRun, j.retry_of_job_id AS RetryOfJobId, c.id AS CollectionId, c.name AS CollectionName, w.id AS WorkspaceId, w.name AS WorkspaceName
+                   j.export_name AS ExportName, j.dry_run AS DryRun, j.retry_of_job_id AS RetryOfJobId, j.column_mapping AS ColumnMapping, c.id AS CollectionId, c.name AS CollectionName, w.id AS WorkspaceId, w.name AS WorkspaceName
               FROM jobs j
               JOIN collections c ON c.id = j.collection_id
               JOIN workspaces w ON w.id = c.workspace_id
