@@ -150,7 +150,7 @@ public sealed class ImportTests(ImportFixture fixture) : IClassFixture<ImportFix
             ["3", "0", "A3", "created", "", ""],
             ["4", "0", "A4", "failed", "name", "name is required."],
             ["5", "0", "A5", "created", "", ""],
-        ], audit);
+        ], audit.Select(l => l[..6]));
         Assert.Equal(job.SucceededRows, audit.Count(l => l[3] is AuditLog.Created or AuditLog.Updated));
         Assert.Equal(["A1", "A3", "A5"], App.Records(collectionId).Keys.Order());
     }
