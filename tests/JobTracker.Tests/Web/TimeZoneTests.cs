@@ -75,8 +75,13 @@ public sealed partial class TimeZoneTests(JobTrackerApp app) : IClassFixture<Job
         }));
     }
 
-    private static string TimeTag(string page, string testId) =>
-        Regex.Match(Html.Tags(page, testId).Count > 0 ? page[page.IndexOf($"data-testid=\"{testId}\"", StringComparison.Ordinal)..] : "", "<time datetime=\"([^\"]+)\"").Groups[1].Value;
+    /// <summary>The datetime attribute of the first &lt;time&gt; inside the element with the data-testid.</summary>
+    private static string TimeTag(string page, string testId)
+    {
+        var at = page.IndexOf($"data-testid=\"{testId}\"", StringComparison.Ordinal);
+        Assert.True(at >= 0, $"no {testId} on the page");
+        return Regex.Match(page[at..], "<time datetime=\"([^\"]+)\"").Groups[1].Value;
+    }
 
     [Theory]
     // Berlin: clocks go from 02:00 CET to 03:00 CEST at 2026-03-29 01:00Z.
