@@ -14,6 +14,9 @@ internal sealed class AuditBatch
     public long ByteOffset { get; init; }
     public long ByteLength { get; init; }
     public long FirstLine { get; init; }
+
+    /// <summary>When the batch finished (committed, for one with entries), in UTC.</summary>
+    public DateTime? FinishedAt { get; init; }
     public byte[]? Entries { get; init; }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Dapper;
@@ -10,6 +11,8 @@ namespace JobTracker.Jobs.Imports;
 /// The import audit log: one CSV line per row of the file. Each committed batch stores its entries
 /// (compact, gzip) in audit_entries, in the batch's own transaction; the download renders them as
 /// CSV in batch order and accounts for rows of batches that never committed (stopped or failed jobs).
+/// Its time_utc column is when the row's batch committed, in UTC (ISO 8601 with Z): downloads state
+/// UTC in their header, whatever zone the pages show times in.
 /// </summary>
 public sealed class AuditLog(Database database)
 {
@@ -24,7 +27,7 @@ public sealed class AuditLog(Database database)
     /// <summary>A dry run's row whose key is in the collection or earlier in the file: a real import would update it.</summary>
     public const string WouldUpdate = "would update";
 
-    private static readonly string[] Columns = ["row", "batch_id", "record_key", "outcome", "field", "message"];
+    private static readonly string[] Columns = ["row", "batch_id", "record_key", "outcome", "field", "message", "time_utc"];
 
     /// <summary>How many batches one read of the download takes.</summary>
     internal const int BatchesPerRead = 8;
@@ -52,8 +55,12 @@ public sealed class AuditLog(Database database)
 
         await foreach (var batch in ReadBatchesAsync(jobId, batchNo, failedOnly: false, cancellationToken))
         {
+            // Rows that committed carry their batch's commit time; rows not applied have none.
+            var time = batch.Entries is not null && batch.FinishedAt is { } finished
+                ? DateTime.SpecifyKind(finished, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
+                : "";
             foreach (var (row, key, outcome, field, message) in batch.Rows())
-                WriteEntry(csv, batch.BatchNo, row, key, outcome, field, message);
+                WriteEntry(csv, batch.BatchNo, row, key, outcome, field, message, time);
             csv.Flush();
             await text.WriteAsync(chunk.GetStringBuilder(), cancellationToken);
             chunk.GetStringBuilder().Clear();
@@ -88,7 +95,7 @@ public sealed class AuditLog(Database database)
         var batches = await connection.QueryAsync<AuditBatch>(new CommandDefinition($"""
             SELECT b.batch_no AS BatchNo, b.status AS Status, b.status_reason AS StatusReason, b.first_row AS FirstRow,
                    b.row_count AS "RowCount", b.byte_offset AS ByteOffset, b.byte_length AS ByteLength,
-                   b.first_line AS FirstLine, a.entries AS Entries
+                   b.first_line AS FirstLine, b.finished_at AS FinishedAt, a.entries AS Entries
               FROM batches b
               LEFT JOIN audit_entries a ON a.job_id = b.job_id AND a.batch_no = b.batch_no
              WHERE b.job_id = @jobId AND b.batch_no > @after
@@ -98,7 +105,7 @@ public sealed class AuditLog(Database database)
         return batches.AsList();
     }
 
-    private static void WriteEntry(SepWriter csv, int batchNo, long row, string? key, string outcome, string? field, string? message)
+    private static void WriteEntry(SepWriter csv, int batchNo, long row, string? key, string outcome, string? field, string? message, string timeUtc)
     {
         using var line = csv.NewRow();
         line[0].Format(row);
@@ -107,6 +114,7 @@ public sealed class AuditLog(Database database)
         line[3].Set(outcome);
         line[4].Set(SpreadsheetSafe(field));
         line[5].Set(SpreadsheetSafe(message));
+        line[6].Set(timeUtc);
     }
 
     private static void WriteLine(SepWriter csv, string[] cells)

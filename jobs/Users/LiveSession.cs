@@ -8,4 +8,7 @@ public sealed record LiveSession
     public string UserName { get; init; } = "";
     public string Role { get; init; } = "";
     public DateTime LastSeenAt { get; init; }
+
+    /// <summary>The user's time zone (an IANA id), null when they have none yet: pages show UTC then.</summary>
+    public string? TimeZone { get; init; }
 }

@@ -71,7 +71,8 @@ public sealed class Sessions(Database database, IOptions<SignInSettings> options
         var now = DateTime.UtcNow;
         await using var connection = await database.OpenAsync(cancellationToken);
         var session = await connection.QuerySingleOrDefaultAsync<LiveSession>("""
-            SELECT s.id AS Id, s.user_id AS UserId, u.user_name AS UserName, u.role AS Role, s.last_seen_at AS LastSeenAt
+            SELECT s.id AS Id, s.user_id AS UserId, u.user_name AS UserName, u.role AS Role, s.last_seen_at AS LastSeenAt,
+                   u.time_zone AS TimeZone
               FROM sessions s
               JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = @TokenHash AND s.ended_at IS NULL AND s.last_seen_at > @IdleCutoff AND u.disabled_at IS NULL

@@ -1,3 +1,4 @@
+using JobTracker.Web.Pages;
 using Microsoft.AspNetCore.Mvc.ApplicationModels;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -22,6 +23,9 @@ public static class PagesSetup
         // htmx sends the token as a header, so validation never has to read (and buffer) a form body;
         // plain form posts send the hidden field (the import form's streamed upload: StreamedFormAntiforgery).
         builder.Services.AddAntiforgery(options => options.HeaderName = AntiforgeryHeader);
+        // Times on pages read in the signed-in user's zone, resolved once per request.
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<TimeDisplay>();
         return builder;
     }
 

@@ -13,9 +13,10 @@ public sealed record UserAccount
     public string PasswordHash { get; init; } = "";
     public DateTime? LockedUntil { get; init; }
     public DateTime? DisabledAt { get; init; }
+    public string? TimeZone { get; init; }
 
     public const string Columns =
-        "id AS Id, user_name AS UserName, role AS Role, password_hash AS PasswordHash, locked_until AS LockedUntil, disabled_at AS DisabledAt";
+        "id AS Id, user_name AS UserName, role AS Role, password_hash AS PasswordHash, locked_until AS LockedUntil, disabled_at AS DisabledAt, time_zone AS TimeZone";
 
     /// <summary>The claim that carries the session's token (the sessions table keeps only its hash).</summary>
     public const string SessionClaim = "jobtracker:session";

@@ -3,13 +3,9 @@ using JobTracker.Jobs.Files;
 
 namespace JobTracker.Web.Pages;
 
-/// <summary>How values read on every page: UTC dates, row counts, status badges, file types.</summary>
+/// <summary>How values read on every page: row counts, status badges, file types (times: <see cref="TimeDisplay"/>).</summary>
 public static class Display
 {
-    /// <summary>Dates are stored and shown in UTC.</summary>
-    public static string Utc(DateTime? value) =>
-        value?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "";
-
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>"succeeded / total"; the total reads "—" until it is known.</summary>

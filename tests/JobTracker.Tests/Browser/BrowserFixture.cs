@@ -33,10 +33,10 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh browser context (own cookies) on the app's address.</summary>
-    public async Task<IBrowserContext> NewContextAsync()
+    /// <summary>A fresh browser context (own cookies) on the app's address; in a time zone (IANA id) when given.</summary>
+    public async Task<IBrowserContext> NewContextAsync(string? timezoneId = null)
     {
-        var context = await browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseAddress.ToString(), AcceptDownloads = true });
+        var context = await browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseAddress.ToString(), AcceptDownloads = true, TimezoneId = timezoneId });
         context.SetDefaultTimeout(20_000);
         return context;
     }

@@ -70,7 +70,7 @@ public sealed class ImportInBrowserTests(BrowserFixture fixture) : IClassFixture
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("download-audit-log").ClickAsync());
         Assert.Equal($"audit-{jobId}.csv", download.SuggestedFilename);
         var audit = Csv.Parse(Encoding.UTF8.GetString(await File.ReadAllBytesAsync((await download.PathAsync())!)).TrimStart('\uFEFF'));
-        Assert.Equal(["row", "batch_id", "record_key", "outcome", "field", "message"], audit[0]);
+        Assert.Equal(["row", "batch_id", "record_key", "outcome", "field", "message", "time_utc"], audit[0]);
         Assert.Equal(50, audit.Count - 1);
         Assert.All(audit.Skip(1), line => Assert.Equal("created", line[3]));
 

@@ -265,7 +265,7 @@ public sealed class JobConsoleInBrowserTests(BrowserFixture fixture) : IClassFix
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-testid=download-batch-audit][data-batch-no='1']").ClickAsync());
         Assert.Equal($"job-{finished}-batch-1-audit.csv", download.SuggestedFilename);
         var audit = Csv.Parse(Encoding.UTF8.GetString(await File.ReadAllBytesAsync((await download.PathAsync())!)).TrimStart('\uFEFF'));
-        Assert.Equal(["row", "batch_id", "record_key", "outcome", "field", "message"], audit[0]);
+        Assert.Equal(["row", "batch_id", "record_key", "outcome", "field", "message", "time_utc"], audit[0]);
         Assert.Equal(Enumerable.Range(21, 20).Select(i => i.ToString(CultureInfo.InvariantCulture)), audit.Skip(1).Select(line => line[0]));
         Assert.All(audit.Skip(1), line => Assert.Equal("1", line[1]));
         Assert.Equal(["P27", "failed", "amount"], audit.Single(line => line[3] == "failed")[2..5]);

@@ -50,7 +50,7 @@ public sealed class SchedulesInBrowserTests(BrowserFixture fixture) : IClassFixt
         var row = page.GetByTestId("schedule-row");
         await Expect(row).ToHaveCountAsync(1);
         await Expect(row.GetByTestId("schedule-time-zone")).ToHaveTextAsync("Europe/Lisbon");
-        await Expect(row.GetByTestId("next-fire")).ToHaveTextAsync(["2099-10-24 02:00 UTC+01:00", "2099-10-25 02:00 UTC+00:00", "2099-10-26 02:00 UTC+00:00"]);
+        await Expect(row.GetByTestId("next-fire-schedule-clock")).ToHaveTextAsync(["2099-10-24 02:00 UTC+01:00", "2099-10-25 02:00 UTC+00:00", "2099-10-26 02:00 UTC+00:00"]);
         await Expect(row.GetByTestId("last-run")).ToHaveTextAsync("not run yet");
 
         // Run now swaps the table in place (no reload) and links the new job as the last run.

@@ -64,7 +64,7 @@ public sealed class JobRunnerTests : IDisposable
         Assert.Equal("City 0", record.RootElement.GetProperty("city").GetString());
 
         var audit = await engine.AuditRowsAsync(jobId);
-        Assert.Equal(["row", "batch_id", "record_key", "outcome", "field", "message"], audit[0]);
+        Assert.Equal(["row", "batch_id", "record_key", "outcome", "field", "message", "time_utc"], audit[0]);
         Assert.Equal(2500, audit.Count - 1);
         Assert.Equal(Enumerable.Range(1, 2500).Select(i => i.ToString()), audit.Skip(1).Select(r => r[0]));
         Assert.Equal(job.SucceededRows, audit.Count(r => r[3] is AuditLog.Created or AuditLog.Updated));

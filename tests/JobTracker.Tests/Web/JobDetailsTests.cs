@@ -171,8 +171,8 @@ public sealed class JobDetailsTests(MixedJobFixture fixture) : IClassFixture<Mix
         var job = App.Job(fixture.JobId);
         Assert.Equal(job.SucceededRows, rows.Count(r => r[3] is AuditLog.Created or AuditLog.Updated));
         Assert.Equal(job.FailedRows, rows.Count(r => r[3] == AuditLog.Failed));
-        Assert.Equal(["30", "1", "M30", "created", "", ""], rows[29]);
-        Assert.Equal(["31", "1", "M31", "failed", "amount", "amount must be a decimal number; got 'n/a'."], rows[30]);
+        Assert.Equal(["30", "1", "M30", "created", "", ""], rows[29][..6]);
+        Assert.Equal(["31", "1", "M31", "failed", "amount", "amount must be a decimal number; got 'n/a'."], rows[30][..6]);
         Assert.Equal(App.Batches(fixture.JobId).Sum(b => b.SucceededRows), job.SucceededRows);
     }
 

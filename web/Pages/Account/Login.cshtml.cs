@@ -20,7 +20,7 @@ namespace JobTracker.Web.Pages.Account;
 [AllowAnonymous]
 [EnableRateLimiting(SignInLimits.Policy)]
 public sealed class LoginModel(
-    Database database, Sessions sessions, SignInLockout lockout, UserAdministration users,
+    Database database, Sessions sessions, SignInLockout lockout, UserAdministration users, UserTimeZones timeZones,
     IPasswordHasher<UserAccount> hasher, ILogger<LoginModel> logger) : PageModel
 {
     public const string WrongPassword = "The user name or password is not right.";
@@ -30,6 +30,9 @@ public sealed class LoginModel(
     {
         public string UserName { get; set; } = "";
         public string Password { get; set; } = "";
+
+        /// <summary>The browser's time zone (IANA id), as site.js reads it; blank without JavaScript.</summary>
+        public string? TimeZone { get; set; }
     }
 
     [BindProperty]
@@ -63,7 +66,7 @@ public sealed class LoginModel(
         if (user?.LockedUntil is { } lockedUntil && lockedUntil > DateTime.UtcNow)
         {
             logger.LogWarning("Sign-in for {UserName} refused: locked until {LockedUntil:u}", user.UserName, lockedUntil);
-            Error = Locked(lockedUntil);
+            Error = Locked(lockedUntil, UserTimeZones.OrUtc(user.TimeZone));
             return Page();
         }
 
@@ -72,7 +75,9 @@ public sealed class LoginModel(
         if (user is null || result == PasswordVerificationResult.Failed)
         {
             logger.LogWarning("Failed sign-in for {UserName}", Input.UserName);
-            Error = user is not null && await lockout.RecordFailureAsync(user.Id, cancellationToken) is { } until ? Locked(until) : WrongPassword;
+            Error = user is not null && await lockout.RecordFailureAsync(user.Id, cancellationToken) is { } until
+                ? Locked(until, UserTimeZones.OrUtc(user.TimeZone))
+                : WrongPassword;
             return Page();
         }
         if (user.DisabledAt is not null)
@@ -87,15 +92,18 @@ public sealed class LoginModel(
             await users.RehashPasswordAsync(user.Id, user.PasswordHash, cancellationToken);
         }
 
+        // The first sign-in from a browser that names its zone gives the user that zone; a chosen one stays.
+        if (user.TimeZone is null) await timeZones.SetIfUnsetAsync(user.Id, Input.TimeZone, cancellationToken);
+
         var token = await sessions.StartAsync(user.Id, HttpContext.Connection.RemoteIpAddress?.ToString(), Request.Headers.UserAgent.ToString(), cancellationToken);
         await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, user.ToPrincipal(token));
         logger.LogInformation("{UserName} signed in", user.UserName);
         return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl : "~/");
     }
 
-    /// <summary>What the form says of a locked account.</summary>
-    public static string Locked(DateTime until) =>
-        $"This account is locked after too many wrong passwords, until {Display.Utc(until)} UTC. Try again then, or ask an admin to enable it.";
+    /// <summary>What the form says of a locked account, the time in the user's zone.</summary>
+    public static string Locked(DateTime until, NodaTime.DateTimeZone timeZone) =>
+        $"This account is locked after too many wrong passwords, until {TimeDisplay.Format(until, timeZone)}. Try again then, or ask an admin to enable it.";
 
     private static readonly string UnknownUserHash = new PasswordHasher<UserAccount>().HashPassword(new UserAccount(), Guid.NewGuid().ToString());
 }

@@ -14,7 +14,8 @@ namespace JobTracker.Web.Pages.Account;
 /// towards the lockout like a wrong sign-in. The change ends the user's other sessions; this one goes on.
 /// </summary>
 public sealed class PasswordModel(
-    Database database, UserAdministration users, SignInLockout lockout, IPasswordHasher<UserAccount> hasher, ILogger<PasswordModel> logger) : PageModel
+    Database database, UserAdministration users, SignInLockout lockout, IPasswordHasher<UserAccount> hasher, TimeDisplay times,
+    ILogger<PasswordModel> logger) : PageModel
 {
     public sealed class PasswordInput
     {
@@ -51,14 +52,14 @@ public sealed class PasswordModel(
         }
         if (account.LockedUntil is { } lockedUntil && lockedUntil > DateTime.UtcNow)
         {
-            ModelState.AddModelError("CurrentPassword", LoginModel.Locked(lockedUntil));
+            ModelState.AddModelError("CurrentPassword", LoginModel.Locked(lockedUntil, times.Zone));
             return Page();
         }
         if (hasher.VerifyHashedPassword(account, account.PasswordHash, input.CurrentPassword ?? "") == PasswordVerificationResult.Failed)
         {
             logger.LogWarning("{UserName} gave a wrong current password to change it", account.UserName);
             var until = await lockout.RecordFailureAsync(account.Id, cancellationToken);
-            ModelState.AddModelError("CurrentPassword", until is { } locked ? LoginModel.Locked(locked) : "The current password is not right.");
+            ModelState.AddModelError("CurrentPassword", until is { } locked ? LoginModel.Locked(locked, times.Zone) : "The current password is not right.");
             return Page();
         }
         try

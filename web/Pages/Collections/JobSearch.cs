@@ -6,8 +6,8 @@ namespace JobTracker.Web.Pages.Collections;
 
 /// <summary>
 /// The Job Tracker's search, as it stands in the query string (a GET form, so it can be bookmarked):
-/// status, type, initiated by, file or export name contains, and a date range of submission (UTC
-/// dates, both ends included). <see cref="Where"/> is the SQL condition over the jobs table, built
+/// status, type, initiated by, file or export name contains, and a date range of submission (dates
+/// in the user's time zone, <see cref="Zone"/>, both ends included). <see cref="Where"/> is the SQL condition over the jobs table, built
 /// only from fixed fragments; every value a user typed goes in as a parameter.
 /// </summary>
 public sealed record JobSearch
@@ -29,6 +29,9 @@ public sealed record JobSearch
     public DateOnly? From { get; init; }
 
     public DateOnly? To { get; init; }
+
+    /// <summary>The zone <see cref="From"/> and <see cref="To"/> are days in (the user's); each day's bounds become UTC.</summary>
+    public NodaTime.DateTimeZone Zone { get; init; } = NodaTime.DateTimeZone.Utc;
 
     /// <summary>A search from the query string's values; unknown statuses and types are ignored, blanks are no filter.</summary>
     public static JobSearch Parse(string? status, string? type, string? initiatedBy, string? name, string? from, string? to) => new()
@@ -75,8 +78,8 @@ public sealed record JobSearch
         if (Type is not null) parameters.Add("Type", Type);
         if (InitiatedBy is not null) parameters.Add("InitiatedByLower", InitiatedBy.ToLowerInvariant());
         if (Name is not null) parameters.Add("NamePattern", "%" + EscapeLike(Name.ToLowerInvariant()) + "%");
-        if (From is not null) parameters.Add("FromTime", From.Value.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
-        if (To is not null) parameters.Add("ToTime", To.Value.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        if (From is not null) parameters.Add("FromTime", TimeDisplay.StartOfDayUtc(From.Value, Zone));
+        if (To is not null) parameters.Add("ToTime", TimeDisplay.StartOfDayUtc(To.Value.AddDays(1), Zone));
         return parameters;
     }
 

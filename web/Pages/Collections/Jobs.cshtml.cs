@@ -16,7 +16,7 @@ namespace JobTracker.Web.Pages.Collections;
 /// whether there is a next page), the chips' counts per status up to CountCap each, and "anything
 /// unfinished?" through ix_jobs_unfinished.
 /// </summary>
-public sealed class JobsModel(Database database) : PageModel
+public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
 {
     public const int PageSize = 25;
 
@@ -90,7 +90,7 @@ public sealed class JobsModel(Database database) : PageModel
     public async Task<IActionResult> OnGetAsync(long id, string? status, string? type, string? by, string? name, string? from, string? to,
         long? after, [FromQuery(Name = "page")] int pageNumber = 1)
     {
-        Search = JobSearch.Parse(status, type, by, name, from, to);
+        Search = JobSearch.Parse(status, type, by, name, from, to) with { Zone = times.Zone };
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
         var collection = await CollectionHeading.LoadAsync(connection, id);
         if (collection is null) return NotFound();

@@ -28,6 +28,7 @@ public sealed class IndexModel(Database database, UserAdministration users, IPas
         public DateTime? DisabledAt { get; init; }
         public DateTime? LockedUntil { get; init; }
         public long Sessions { get; init; }
+        public DateTime? LastSignInAt { get; init; }
     }
 
     public sealed class NewUserInput
@@ -82,7 +83,8 @@ public sealed class IndexModel(Database database, UserAdministration users, IPas
         Users = (await connection.QueryAsync<UserLine>("""
             SELECT u.id AS Id, u.user_name AS UserName, u.role AS Role, u.created_at AS CreatedAt,
                    u.disabled_at AS DisabledAt, u.locked_until AS LockedUntil,
-                   (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.ended_at IS NULL AND s.last_seen_at > @IdleCutoff) AS Sessions
+                   (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.ended_at IS NULL AND s.last_seen_at > @IdleCutoff) AS Sessions,
+                   (SELECT MAX(s.created_at) FROM sessions s WHERE s.user_id = u.id) AS LastSignInAt
               FROM users u
              ORDER BY u.user_name
             """, new { IdleCutoff = DateTime.UtcNow - signIn.Value.SessionIdleTimeout })).AsList();

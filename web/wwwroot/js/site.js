@@ -10,6 +10,17 @@
     if (token) event.detail.headers['RequestVerificationToken'] = token.content;
   });
 
+  // The sign-in form tells the server the browser's time zone (an IANA id such as Europe/Berlin):
+  // a user who has none yet takes it, so times read in their own zone from the first page on.
+  const fillTimeZone = () => {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    for (const field of document.querySelectorAll('input[data-browser-time-zone]')) {
+      if (zone && !field.value) field.value = zone;
+    }
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', fillTimeZone);
+  else fillTimeZone();
+
   // A poll brings fresh copies of controls out of band (the batch filter with its counts).
   // An element marked data-keep-while-focused is left alone while the user is using a control in it.
   document.addEventListener('htmx:oobBeforeSwap', (event) => {
