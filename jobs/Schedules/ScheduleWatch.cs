@@ -9,7 +9,8 @@ namespace JobTracker.Jobs.Schedules;
 /// answer Degraded, never Unhealthy). A schedule gets a warning when its last finished run did not end
 /// COMPLETED, when it is enabled and its next fire is overdue by more than
 /// <see cref="ScheduleOptions.ScheduleWatchGrace"/> (nothing fired it), or when its last fire was
-/// skipped because the previous export was unfinished and it has not run since. This is the one place
+/// skipped because the previous export was unfinished and it has not run since (no job of a later fire,
+/// or "Run now", exists: jobs.scheduled_for is the fire's time). This is the one place
 /// that says what is wrong with schedules: anything else that must tell someone (a webhook, later)
 /// reads <see cref="WarningsAsync(DateTime, CancellationToken)"/>.
 /// </summary>
@@ -34,7 +35,7 @@ public sealed class ScheduleWatch(Database database, IOptions<ScheduleOptions> o
         public string? LastFinishedStatus { get; init; }
         public string? LastFinishedReason { get; init; }
         public DateTime? LastFinishedAt { get; init; }
-        public DateTime? LastJobCreatedAt { get; init; }
+        public DateTime? LastJobScheduledFor { get; init; }
     }
 
     /// <summary>The warnings now, by collection and schedule name.</summary>
@@ -52,7 +53,7 @@ public sealed class ScheduleWatch(Database database, IOptions<ScheduleOptions> o
                    s.records_per_file AS RecordsPerFile, s.enabled AS Enabled, s.next_fire_at AS NextFireAt,
                    s.last_skipped_at AS LastSkippedAt, s.last_skip_reason AS LastSkipReason,
                    f.id AS LastFinishedJobId, f.status AS LastFinishedStatus, f.status_reason AS LastFinishedReason,
-                   f.finished_at AS LastFinishedAt, l.created_at AS LastJobCreatedAt
+                   f.finished_at AS LastFinishedAt, l.scheduled_for AS LastJobScheduledFor
               FROM export_schedules s
               JOIN collections c ON c.id = s.collection_id
               JOIN workspaces w ON w.id = c.workspace_id
@@ -81,7 +82,7 @@ public sealed class ScheduleWatch(Database database, IOptions<ScheduleOptions> o
                     $"{schedule.ScheduleName} has not run: its fire at {describe(due)} is {Overdue(now - due)} overdue. " +
                     "No node is firing schedules (are the workers running?).", null, due));
             }
-            if (schedule.LastSkippedAt is { } skippedAt && (schedule.LastJobCreatedAt is not { } lastRun || lastRun < skippedAt))
+            if (schedule.LastSkippedAt is { } skippedAt && (schedule.LastJobScheduledFor is not { } lastRun || lastRun < skippedAt))
             {
                 warnings.Add(Warning(ScheduleWarningKind.Skipped,
                     $"{schedule.ScheduleName} skipped its fire at {describe(skippedAt)}: {schedule.LastSkipReason} It has not run since.", null, skippedAt));

@@ -35,16 +35,18 @@ internal sealed class WorkersHealthCheck(
         var alive = beats.Count(beat => WorkerHeartbeat.IsAlive(beat, staleAfter));
         var busy = beats.Count(beat => beat.PassStartedAt is not null);
         var data = new Dictionary<string, object> { ["details"] = beats.Select(Describe).ToArray() };
-        if (alive == expected)
-            return HealthCheckResult.Healthy($"{alive} of {expected} workers are polling ({busy} running a job).", data);
-
+        // Just after start a worker may not have had its first pass yet: it is starting, not stopped.
         var since = (await scheduler.GetMetadata(cancellationToken)).RunningSince;
-        if (beats.Count == 0 && since is { } started && DateTimeOffset.UtcNow - started <= staleAfter)
-            return HealthCheckResult.Healthy($"The workers have just started; none has polled yet.", data);
+        var startingUp = since is { } started && DateTimeOffset.UtcNow - started <= staleAfter;
+        var starting = startingUp ? Math.Max(0, expected - beats.Count) : 0;
+        var stopped = expected - alive - starting;
+        if (stopped <= 0)
+            return HealthCheckResult.Healthy(
+                $"{alive} of {expected} workers are polling ({busy} running a job){(starting > 0 ? $"; {starting} starting" : "")}.", data);
         if (alive == 0)
             return new HealthCheckResult(context.Registration.FailureStatus,
                 $"None of the {expected} workers has polled for {staleAfter.TotalSeconds:0} s: queued jobs are not being processed.", data: data);
-        return HealthCheckResult.Degraded($"{alive} of {expected} workers are polling; the others have not polled for {staleAfter.TotalSeconds:0} s.", data: data);
+        return HealthCheckResult.Degraded($"{alive} of {expected} workers are polling; {stopped} have not polled for {staleAfter.TotalSeconds:0} s.", data: data);
     }
 
     private static string Describe(WorkerHeartbeat.Beat beat) =>

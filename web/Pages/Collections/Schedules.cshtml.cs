@@ -10,7 +10,8 @@ namespace JobTracker.Web.Pages.Collections;
 /// <summary>
 /// The export schedules of one collection, for everyone signed in: each with its next three fire
 /// times in its own time zone (Quartz's cron engine computes them) and its last run, linking to the
-/// job. Admins change them through <see cref="SchedulesEditModel"/>. The same URL returns the whole
+/// job, and its last skipped fire with the reason (a fire that came while its previous export was
+/// unfinished). Admins change them through <see cref="SchedulesEditModel"/>. The same URL returns the whole
 /// page or, for htmx, only _ScheduleTable, which polls while a last run is unfinished.
 /// </summary>
 public sealed class SchedulesModel(Database database) : PageModel
@@ -34,11 +35,17 @@ public sealed class SchedulesModel(Database database) : PageModel
         public string? LastJobStatus { get; init; }
         public DateTime? LastJobCreatedAt { get; init; }
         public DateTime? LastJobFinishedAt { get; init; }
+        public bool SkipWhileUnfinished { get; init; }
+        public DateTime? LastSkippedAt { get; init; }
+        public string? LastSkipReason { get; init; }
     }
 
     /// <summary>A schedule as shown: its next fires on its own clock and the export name of the first, or why it cannot fire.</summary>
     public sealed record ScheduleView(ScheduleLine Line, IReadOnlyList<DateTimeOffset> NextFires, string? NextExportName, DateTimeOffset? LastRunAt, string? Problem)
     {
+        /// <summary>The last skipped fire on the schedule's clock (a fire that came while the previous export was unfinished).</summary>
+        public DateTimeOffset? LastSkippedAt { get; init; }
+
         public bool LastRunUnfinished => Line.LastJobId is not null && Line.LastJobFinishedAt is null;
     }
 
@@ -66,7 +73,8 @@ public sealed class SchedulesModel(Database database) : PageModel
             SELECT s.id AS Id, s.name AS Name, s.cron AS Cron, s.time_zone AS TimeZone,
                    s.name_pattern AS NamePattern, s.records_per_file AS RecordsPerFile, s.enabled AS Enabled,
                    j.id AS LastJobId, j.status AS LastJobStatus, j.created_at AS LastJobCreatedAt,
-                   j.finished_at AS LastJobFinishedAt
+                   j.finished_at AS LastJobFinishedAt, s.skip_while_unfinished AS SkipWhileUnfinished,
+                   s.last_skipped_at AS LastSkippedAt, s.last_skip_reason AS LastSkipReason
               FROM export_schedules s
               LEFT JOIN jobs j ON j.id = (SELECT MAX(id) FROM jobs WHERE schedule_id = s.id)
              WHERE s.collection_id = @id
@@ -93,6 +101,9 @@ public sealed class SchedulesModel(Database database) : PageModel
         var fires = definition.NextFires(now, FiresShown);
         var nextName = fires.Count > 0 && definition.RenderName(fires[0], out var name) is null ? name : null;
         var lastRunAt = line.LastJobCreatedAt is { } created ? definition.InZone(created) : (DateTimeOffset?)null;
-        return new ScheduleView(line, fires.Select(definition.InZone).ToList(), nextName, lastRunAt, null);
+        return new ScheduleView(line, fires.Select(definition.InZone).ToList(), nextName, lastRunAt, null)
+        {
+            LastSkippedAt = line.LastSkippedAt is { } skipped ? definition.InZone(skipped) : null,
+        };
     }
 }
