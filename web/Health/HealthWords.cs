@@ -6,7 +6,7 @@ namespace JobTracker.Web.Health;
 /// <summary>Why a check failed, in words that name no path and no secret (the log has the whole exception).</summary>
 internal static partial class HealthWords
 {
-    /// <summary>A database's own message (e.g. "SQLite Error 26: 'file is not a database'."), with any path left out; otherwise the kind of failure.</summary>
+    /// <summary>A database's own message (e.g. "Error 26: 'file is not a database'."), with any path left out; otherwise the kind of failure.</summary>
     public static string Reason(Exception exception) => exception switch
     {
         OperationCanceledException => "it did not answer in time",
