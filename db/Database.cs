@@ -77,6 +77,19 @@ public sealed class Database
     }
 
     /// <summary>
+    /// The names of the provider's embedded migrations that the database's DbUp journal has not recorded
+    /// (empty when the schema is up to date). Reads the journal only; applies nothing, takes no lock.
+    /// </summary>
+    public IReadOnlyList<string> PendingMigrations() =>
+        Provider.MigrationTarget(ConnectionString)
+            .WithScripts(Migrations(Provider))
+            .LogToNowhere()
+            .Build()
+            .GetScriptsToExecute()
+            .Select(script => script.Name)
+            .ToList();
+
+    /// <summary>
     /// The provider's scripts (Migrations/{provider}/NNNN_name.sql), in order. Each is journaled as
     /// JobTracker.Db.Migrations.NNNN_name.sql, without the provider's folder: the same name on every
     /// provider, and the name databases created before the folders existed have already recorded.

@@ -13,8 +13,12 @@ public sealed record ScheduleRow
     public bool Enabled { get; init; }
     public DateTime? NextFireAt { get; init; }
 
+    /// <summary>Whether a fire that comes while the schedule's previous export is unfinished is skipped (the default) rather than queued.</summary>
+    public bool SkipWhileUnfinished { get; init; } = true;
+
     public const string Columns = """
         id AS Id, collection_id AS CollectionId, name AS Name, cron AS Cron, time_zone AS TimeZone,
-        name_pattern AS NamePattern, records_per_file AS RecordsPerFile, enabled AS Enabled, next_fire_at AS NextFireAt
+        name_pattern AS NamePattern, records_per_file AS RecordsPerFile, enabled AS Enabled, next_fire_at AS NextFireAt,
+        skip_while_unfinished AS SkipWhileUnfinished
         """;
 }

@@ -29,6 +29,7 @@ public static class EngineRegistration
         var settings = section.Get<EngineOptions>() ?? new EngineOptions();
 
         services.AddSingleton<StorageDisk>();
+        services.AddSingleton<StorageProbe>();
         services.AddSingleton<FileStore>();
         services.AddSingleton<StorageSweep>();
         services.AddSingleton<KeyStore>();
@@ -53,6 +54,7 @@ public static class EngineRegistration
         services.AddSingleton<ImportWork>();
         services.AddSingleton<ExportWork>();
         services.AddSingleton<WorkerNudge>();
+        services.AddSingleton<WorkerHeartbeat>();
         services.AddExportSchedules(section);
 
         services.AddQuartz(quartz =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using JobTracker.Jobs;
+using JobTracker.Web.Health;
 using JobTracker.Web.Hosting;
 using Serilog;
 
@@ -15,6 +16,7 @@ builder.AddJobTrackerDataPaths();                               // relative data
 builder.AddJobTrackerSignIn();                                  // cookie sign-in, roles, policies
 builder.AddJobTrackerPages();                                   // Razor Pages, antiforgery header for htmx
 builder.AddJobTrackerTransport();                               // Secure cookies, HSTS, HTTPS redirection, forwarded headers: as configured
+builder.AddJobTrackerHealth();                                  // /health/live and /health/ready checks
 
 var app = builder.Build();
 
@@ -37,6 +39,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseJobTrackerSignInLimits();                                // rate limits on the sign-in form's POST (per client, per user name)
 app.MapRazorPages();
+app.MapJobTrackerHealth();                                      // anonymous, JSON: for load balancers and orchestrators
 
 app.Run();
 

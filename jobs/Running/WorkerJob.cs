@@ -9,7 +9,7 @@ namespace JobTracker.Jobs.Running;
 /// EngineOptions.Workers of them; two copies of the same worker never run at once.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class WorkerJob(JobRunner runner, IHostApplicationLifetime lifetime) : IJob
+public sealed class WorkerJob(JobRunner runner, WorkerHeartbeat heartbeat, IHostApplicationLifetime lifetime) : IJob
 {
     public static IEnumerable<JobKey> Keys(int workers) =>
         Enumerable.Range(1, workers).Select(i => new JobKey($"worker-{i}", "jobs"));
@@ -19,6 +19,15 @@ public sealed class WorkerJob(JobRunner runner, IHostApplicationLifetime lifetim
         // Quartz waits for running jobs on shutdown; stopping the host hands the job back instead
         // of finishing a long import first.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        await runner.RunUntilIdleAsync(stopping.Token);
+        var worker = context.JobDetail.Key.Name;
+        heartbeat.PassStarted(worker);
+        try
+        {
+            await runner.RunUntilIdleAsync(stopping.Token);
+        }
+        finally
+        {
+            heartbeat.PassEnded(worker);
+        }
     }
 }

@@ -46,6 +46,7 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
             namePattern = definition.NamePattern,
             recordsPerFile = definition.RecordsPerFile,
             enabled = settings.Enabled,
+            skip = settings.SkipWhileUnfinished,
             nextFireAt,
             createdBy = savedBy,
             now,
@@ -57,8 +58,8 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
                 scheduleId = await connection.ExecuteScalarAsync<long>(
                     database.Provider.InsertReturningId(
                         "export_schedules",
-                        "collection_id, name, cron, time_zone, name_pattern, records_per_file, enabled, next_fire_at, created_by, created_at",
-                        "@id, @name, @cron, @timeZone, @namePattern, @recordsPerFile, @enabled, @nextFireAt, @createdBy, @now"),
+                        "collection_id, name, cron, time_zone, name_pattern, records_per_file, enabled, skip_while_unfinished, next_fire_at, created_by, created_at",
+                        "@id, @name, @cron, @timeZone, @namePattern, @recordsPerFile, @enabled, @skip, @nextFireAt, @createdBy, @now"),
                     values);
             }
             else
@@ -66,7 +67,7 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
                 await connection.ExecuteAsync("""
                     UPDATE export_schedules
                        SET name = @name, cron = @cron, time_zone = @timeZone, name_pattern = @namePattern,
-                           records_per_file = @recordsPerFile, enabled = @enabled, next_fire_at = @nextFireAt
+                           records_per_file = @recordsPerFile, enabled = @enabled, skip_while_unfinished = @skip, next_fire_at = @nextFireAt
                      WHERE id = @scheduleId AND collection_id = @id
                     """, values);
             }

@@ -15,7 +15,10 @@ namespace JobTracker.Jobs.Schedules;
 /// moves to Quartz's first fire after now with a compare-and-set UPDATE, so one pass advances it once.
 /// Submitting before advancing means a crash between the two loses no fire: the next pass submits the
 /// same fire again, which creates nothing, and advances. A fire owed from before a restart runs once,
-/// and its job's note says it was missed, never once per missed fire.
+/// and its job's note says it was missed, never once per missed fire. A fire that comes while the
+/// schedule's previous export is unfinished is skipped, unless the schedule says otherwise
+/// (skip_while_unfinished): no job, next_fire_at moves on, and the schedule keeps the skip's time and
+/// reason (last_skipped_at, last_skip_reason) for its page; the log says so as a warning.
 /// </summary>
 public sealed class ScheduleFirer(
     Database database,
@@ -67,6 +70,11 @@ public sealed class ScheduleFirer(
     {
         var definition = ScheduleDefinition.Read(fire.Cron, fire.TimeZone, fire.NamePattern, fire.RecordsPerFile);
         var due = fire.NextFireAt ?? throw new ArgumentException("The schedule has no fire due.", nameof(fire));
+        if (fire.SkipWhileUnfinished && await UnfinishedExportAsync(fire.Id, due, cancellationToken) is { } previous)
+        {
+            await SkipAsync(fire, definition, due, now, previous, cancellationToken);
+            return null;
+        }
         var notes = new List<string>();
         if (now - due > options.Value.ScheduleMisfireThreshold) notes.Add(MissedFireNote(definition, due, now));
         var exportName = ExportName(definition, fire.Id, due, notes);
@@ -88,6 +96,44 @@ public sealed class ScheduleFirer(
             logger.LogInformation("Schedule {ScheduleId} ({ScheduleName}): the fire for {FireTime} had its job already; next fire {NextFire}",
                 fire.Id, fire.Name, definition.Describe(due), next is { } n ? definition.Describe(n) : "none");
         return jobId;
+    }
+
+    /// <summary>
+    /// The oldest unfinished export of the schedule (a fire or a "Run now") other than the job of the fire at
+    /// <paramref name="due"/> itself (which a firer racing this one may have just created), or null.
+    /// </summary>
+    private async Task<UnfinishedExport?> UnfinishedExportAsync(long scheduleId, DateTime due, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<UnfinishedExport>("""
+            SELECT id AS Id, status AS Status
+              FROM jobs
+             WHERE schedule_id = @scheduleId AND finished_at IS NULL AND scheduled_for <> @due
+             ORDER BY id
+            """, new { scheduleId, due });
+    }
+
+    private sealed record UnfinishedExport(long Id, string Status);
+
+    /// <summary>
+    /// Skips the fire at <paramref name="due"/> because the schedule's previous export is unfinished: moves
+    /// next_fire_at on (compare-and-set, as a fire does, so one pass notes it once) and keeps the skip's
+    /// time and reason on the schedule; the log says so too.
+    /// </summary>
+    private async Task SkipAsync(ScheduleRow fire, ScheduleDefinition definition, DateTime due, DateTime now, UnfinishedExport previous,
+        CancellationToken cancellationToken)
+    {
+        var reason = $"The previous export (job {previous.Id}) was still {previous.Status}.";
+        var next = definition.NextFireAfter(now);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var advanced = await connection.ExecuteAsync("""
+            UPDATE export_schedules
+               SET next_fire_at = @next, last_skipped_at = @due, last_skip_reason = @reason
+             WHERE id = @Id AND enabled = @Enabled AND next_fire_at = @due
+            """, new { next, fire.Id, Enabled = true, due, reason });
+        if (advanced == 1)
+            logger.LogWarning("Schedule {ScheduleId} ({ScheduleName}) skipped its fire for {FireTime}: {Reason} Next fire {NextFire}",
+                fire.Id, fire.Name, definition.Describe(due), reason, next is { } n ? definition.Describe(n) : "none");
     }
 
     /// <summary>

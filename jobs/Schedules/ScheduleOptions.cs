@@ -11,4 +11,11 @@ public sealed class ScheduleOptions
     /// so. Quartz's own default misfire threshold, 60 s.
     /// </summary>
     public TimeSpan ScheduleMisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The schedule watch warns about an enabled schedule whose fire is overdue by more than this (nothing
+    /// fired it: no node runs the schedule firer, or the firer is stuck). A fire runs within
+    /// <see cref="ScheduleCheckInterval"/> when all is well.
+    /// </summary>
+    public TimeSpan ScheduleWatchGrace { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -7,11 +7,12 @@ namespace JobTracker.Jobs.Schedules;
 /// <summary>How scheduled exports join the engine (called from <see cref="EngineRegistration"/>).</summary>
 public static class ScheduleRegistration
 {
-    /// <summary>The firer and its settings (JobTracker:ScheduleCheckInterval, JobTracker:ScheduleMisfireThreshold).</summary>
+    /// <summary>The firer, the watch and their settings (JobTracker:ScheduleCheckInterval, ScheduleMisfireThreshold, ScheduleWatchGrace).</summary>
     public static IServiceCollection AddExportSchedules(this IServiceCollection services, IConfigurationSection section)
     {
         services.Configure<ScheduleOptions>(section);
         services.AddSingleton<ScheduleFirer>();
+        services.AddSingleton<ScheduleWatch>();
         return services;
     }
 

@@ -46,9 +46,14 @@ public static class LoggingSetup
 
 public static class RequestLogging
 {
-    /// <summary>htmx polls every two seconds: successful partial GETs log at Debug, the rest as usual.</summary>
+    /// <summary>
+    /// htmx polls every two seconds and probes ask /health/… as often: successful partial GETs and healthy
+    /// probes log at Debug, an unhealthy probe (503) at Warning (the health check logs why), the rest as usual.
+    /// </summary>
     public static LogEventLevel Level(HttpContext context, double elapsedMs, Exception? exception) =>
-        exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+        exception is null && context.Request.Path.StartsWithSegments("/health")
+            ? context.Response.StatusCode < 400 ? LogEventLevel.Debug : LogEventLevel.Warning
+        : exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
         : context.Request.IsHtmx() && HttpMethods.IsGet(context.Request.Method) && context.Response.StatusCode < 400 ? LogEventLevel.Debug
         : LogEventLevel.Information;
 }

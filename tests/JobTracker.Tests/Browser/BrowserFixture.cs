@@ -74,6 +74,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.Locator("#password").FillAsync(password);
         await page.GetByTestId("sign-in").ClickAsync();
         await Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(userName);
+        await Expect(page.GetByTestId("overview")).ToBeVisibleAsync();
+        await page.GetByTestId("workspaces-link").ClickAsync();
         await Expect(page.GetByTestId("workspaces")).ToBeVisibleAsync();
     }
 

@@ -18,11 +18,7 @@ public sealed class ColumnMappingInBrowserTests(BrowserFixture fixture) : IClass
         var collectionId = App.CreateCollection();
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/");
-        await page.Locator("#user-name").FillAsync(JobTrackerApp.AdminUser);
-        await page.Locator("#password").FillAsync(JobTrackerApp.AdminPassword);
-        await page.GetByTestId("sign-in").ClickAsync();
-        await Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(JobTrackerApp.AdminUser);
+        await BrowserFixture.SignInAsync(page, JobTrackerApp.AdminUser, JobTrackerApp.AdminPassword);
 
         await page.GotoAsync($"/Collections/{collectionId}/Import");
         await page.GetByTestId("review-mapping").CheckAsync();

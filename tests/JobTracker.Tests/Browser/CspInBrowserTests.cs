@@ -34,7 +34,7 @@ public sealed class CspInBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.Locator("#user-name").FillAsync(JobTrackerApp.AdminUser);
         await page.Locator("#password").FillAsync(JobTrackerApp.AdminPassword);
         await page.GetByTestId("sign-in").ClickAsync();
-        await Expect(page.GetByTestId("workspaces")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("overview")).ToBeVisibleAsync();
         Assert.True(await page.EvaluateAsync<bool>(
             "() => typeof htmx === 'object' && htmx.config.allowEval === false && htmx.config.allowScriptTags === false && htmx.config.includeIndicatorStyles === false"),
             "htmx is not loaded with the layout's htmx-config");

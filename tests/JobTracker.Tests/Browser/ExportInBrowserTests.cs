@@ -31,6 +31,7 @@ public sealed class ExportInBrowserTests(BrowserFixture fixture) : IClassFixture
         await page.Locator("#user-name").FillAsync(JobTrackerApp.AdminUser);
         await page.Locator("#password").FillAsync(JobTrackerApp.AdminPassword);
         await page.GetByTestId("sign-in").ClickAsync();
+        await page.GetByTestId("workspaces-link").ClickAsync();
         await page.GetByTestId("workspace-link").Filter(new() { HasTextRegex = new Regex("^Acme Retail$") }).ClickAsync();
         await page.Locator($"[data-testid=collection-row][data-collection-id='{collectionId}'] [data-testid=export-link]").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex($"/Collections/{collectionId}/Export$"));

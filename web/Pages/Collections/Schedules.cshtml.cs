@@ -10,7 +10,8 @@ namespace JobTracker.Web.Pages.Collections;
 /// <summary>
 /// The export schedules of one collection, for everyone signed in: each with its next three fire
 /// times in its own time zone (Quartz's cron engine computes them) and its last run, linking to the
-/// job. Admins change them through <see cref="SchedulesEditModel"/>. The same URL returns the whole
+/// job, and its last skipped fire with the reason (a fire that came while its previous export was
+/// unfinished). Admins change them through <see cref="SchedulesEditModel"/>. The same URL returns the whole
 /// page or, for htmx, only _ScheduleTable, which polls while a last run is unfinished.
 /// </summary>
 public sealed class SchedulesModel(Database database) : PageModel
@@ -34,6 +35,9 @@ public sealed class SchedulesModel(Database database) : PageModel
         public string? LastJobStatus { get; init; }
         public DateTime? LastJobCreatedAt { get; init; }
         public DateTime? LastJobFinishedAt { get; init; }
+        public bool SkipWhileUnfinished { get; init; }
+        public DateTime? LastSkippedAt { get; init; }
+        public string? LastSkipReason { get; init; }
     }
 
     /// <summary>A schedule as shown: its next fires on its own clock and the export name of the first, or why it cannot fire.</summary>
@@ -66,7 +70,8 @@ public sealed class SchedulesModel(Database database) : PageModel
             SELECT s.id AS Id, s.name AS Name, s.cron AS Cron, s.time_zone AS TimeZone,
                    s.name_pattern AS NamePattern, s.records_per_file AS RecordsPerFile, s.enabled AS Enabled,
                    j.id AS LastJobId, j.status AS LastJobStatus, j.created_at AS LastJobCreatedAt,
-                   j.finished_at AS LastJobFinishedAt
+                   j.finished_at AS LastJobFinishedAt, s.skip_while_unfinished AS SkipWhileUnfinished,
+                   s.last_skipped_at AS LastSkippedAt, s.last_skip_reason AS LastSkipReason
               FROM export_schedules s
               LEFT JOIN jobs j ON j.id = (SELECT MAX(id) FROM jobs WHERE schedule_id = s.id)
              WHERE s.collection_id = @id

@@ -28,6 +28,7 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
         public string NamePattern { get; set; } = "nightly-{yyyyMMdd}";
         public int RecordsPerFile { get; set; } = ExportSubmission.DefaultRecordsPerFile;
         public bool Enabled { get; set; } = true;
+        public bool SkipWhileUnfinished { get; set; } = true;
     }
 
 
@@ -71,6 +72,7 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
                 NamePattern = stored.NamePattern,
                 RecordsPerFile = stored.RecordsPerFile,
                 Enabled = stored.Enabled,
+                SkipWhileUnfinished = stored.SkipWhileUnfinished,
             };
         }
         Preview = Check(DateTime.UtcNow);
@@ -96,7 +98,7 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
 
         var now = DateTime.UtcNow;
         Preview = Check(now);
-        var settings = new ScheduleSettings(Input.Name, Input.Cron, Input.TimeZone, Input.NamePattern, Input.RecordsPerFile, Input.Enabled);
+        var settings = new ScheduleSettings(Input.Name, Input.Cron, Input.TimeZone, Input.NamePattern, Input.RecordsPerFile, Input.Enabled, Input.SkipWhileUnfinished);
         if (!ModelState.IsValid)
         {
             // The form did not bind (the framework says why): say what else is wrong, and change nothing.

@@ -2,9 +2,9 @@ using Dapper;
 using JobTracker.Db;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
-namespace JobTracker.Web.Pages;
+namespace JobTracker.Web.Pages.Workspaces;
 
-/// <summary>The home page: every workspace and how many record collections it holds.</summary>
+/// <summary>The Workspaces page (top nav): every workspace and how many record collections it holds.</summary>
 public sealed class IndexModel(Database database) : PageModel
 {
     public sealed record WorkspaceLine
