@@ -145,7 +145,7 @@ public sealed class OverviewTests(JobTrackerApp app) : IClassFixture<JobTrackerA
         Assert.Null(Html.Attribute(Html.Tags(await admin.GetStringAsync($"{path}/{scheduleId}"), "schedule-skip-while-unfinished").Single(), "checked"));
 
         var schedules = await admin.GetStringAsync($"/Collections/{collectionId}/Schedules");
-        Assert.Equal("skipped the fire at 2026-11-28 02:00: The previous export (job 7) was still IN PROGRESS.", Html.Text(schedules, "last-skipped"));
+        Assert.Equal("skipped the fire at 2026-11-28 02:00:00 UTC: The previous export (job 7) was still IN PROGRESS.", Html.Text(schedules, "last-skipped"));
         Assert.Equal("fires even while its previous export runs", Html.Text(schedules, "runs-alongside"));
     }
 }
