@@ -157,8 +157,8 @@ public sealed class JobsModel(Database database) : PageModel
             PageNumber = Math.Max(2, pageNumber);
             // Newest first by (created_at, id): the page starts strictly after the cursor, whatever arrived since.
             // The cursor's bound goes first: of two upper bounds on created_at (the cursor's and the search's
-            // "to") the default database, without statistics, seeks by the first it finds, and the cursor's is the tighter one on a deep page
-            // (1,000,000 jobs, page 100 of a search: 0.1 ms instead of 11 ms of CPU).
+            // "to") the default database, without statistics, seeks by the first it finds, and the cursor's
+            // is the tighter one on a deep page (1,000,000 jobs, page 100 of a search: 0.1 ms, not 11 ms of CPU).
             pageWhere = "created_at <= @AfterCreated AND (created_at < @AfterCreated OR id < @AfterId) AND " + pageWhere;
             parameters.Add("AfterCreated", afterCreated.Value);
             parameters.Add("AfterId", after);
