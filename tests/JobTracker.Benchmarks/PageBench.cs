@@ -126,8 +126,6 @@ internal static partial class PageBench
             Console.WriteLine($"{probe.Name.ToLowerInvariant()} p95: {p95:N1} ms (target {TargetMs:0}){(p95 > TargetMs ? "  MISSED" : "")}");
         }
         Console.WriteLine($"pages part: {total.Elapsed.TotalSeconds:N1} s; load average {LoadAverage()} (a busy machine shows in p95 and max)");
-
-        await SearchBench.RunAsync(options);
     }
 
     internal static string LoadAverage() =>

@@ -3,7 +3,7 @@ using JobTracker.Benchmarks;
 
 // Prints the figures behind JobTracker's speed targets. Release build; see README.md.
 //   dotnet run -c Release --project tests/JobTracker.Benchmarks [-- --rows N] [--memory-gb G] [--scale-rows N]
-//       [--postgres-port P] [--search-jobs N] [--skip import,export,memory,widerows,pages,postgres,scaleout]
+//       [--postgres-port P] [--search-jobs N] [--skip import,export,memory,widerows,pages,search,postgres,scaleout]
 var options = BenchOptions.Parse(args);
 if (options.MemoryChild is { } childFile)
 {
@@ -18,6 +18,7 @@ if (!options.Skip.Contains("export")) await ExportBench.RunAsync(options);
 if (!options.Skip.Contains("memory")) await ImportBench.RunMemoryAsync(options);
 if (!options.Skip.Contains("widerows")) await WideRowBench.RunAsync(options);
 if (!options.Skip.Contains("pages")) await PageBench.RunAsync(options);
+if (!options.Skip.Contains("search")) await SearchBench.RunAsync(options); // part of the pages section; --skip search leaves it out alone
 if (!options.Skip.Contains("postgres") || !options.Skip.Contains("scaleout"))
 {
     // One server for both sections: a throwaway cluster (stopped on the way out, failures included) or JOBTRACKER_BENCH_POSTGRES.
@@ -54,7 +55,7 @@ namespace JobTracker.Benchmarks
                     case "--search-jobs": searchJobs = int.Parse(args[++i]); break;
                     default:
                         throw new ArgumentException($"unknown option {args[i]}; use --rows N, --memory-gb G, --scale-rows N, --postgres-port P, " +
-                            "--search-jobs N, --skip import,export,memory,widerows,pages,postgres,scaleout, --output DIR");
+                            "--search-jobs N, --skip import,export,memory,widerows,pages,search,postgres,scaleout, --output DIR");
                 }
             }
             return new BenchOptions(rows, memoryGb, skip, output, child, scaleRows, postgresPort, searchJobs);

@@ -87,8 +87,15 @@ public sealed class SqlServerSchemaTests : IDisposable
                         Describe(alter.SchemaObjectName.BaseIdentifier.Value, alter.Definition, schema);
                         break;
                     case CreateIndexStatement index:
+                        // Included columns count as the index's last columns: SQLite has no INCLUDE, and puts them in the key.
+                        var included = string.Concat(index.IncludeColumns.Select(c => ", " + c.MultiPartIdentifier.Identifiers[^1].Value));
                         schema.Add($"{index.OnName.BaseIdentifier.Value}: {(index.Unique ? "unique " : "")}index {index.Name.Value} " +
-                                   $"({Columns(index.Columns)}){(index.FilterPredicate is null ? "" : " filtered")}");
+                                   $"({Columns(index.Columns)}{included}){(index.FilterPredicate is null ? "" : " filtered")}");
+                        break;
+                    case DropIndexStatement drop:
+                        foreach (var clause in drop.DropIndexClauses.OfType<DropIndexClause>())
+                            schema.RemoveAll(s => s.StartsWith($"{clause.Object.BaseIdentifier.Value}: ", StringComparison.Ordinal) &&
+                                                  (s.Contains($" index {clause.Index.Value} (", StringComparison.Ordinal)));
                         break;
                 }
             }

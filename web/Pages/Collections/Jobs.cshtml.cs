@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using JobTracker.Db;
@@ -13,20 +14,20 @@ namespace JobTracker.Web.Pages.Collections;
 /// <see cref="JobSearch"/> and keyset-paged (?after=the last job of the page before). The same URL
 /// returns the whole page, or only _JobTable for htmx (search, paging, and the poll while a job is
 /// unfinished). A page is read through ix_jobs_created / ix_jobs_status_created (LIMIT 26 tells
-/// whether there is a next page), the chips' counts per status up to CountCap each, and "anything
-/// unfinished?" through ix_jobs_unfinished.
+/// whether there is a next page), and "anything unfinished?" through ix_jobs_unfinished. The status
+/// chips' counts (<see cref="JobStatusCounts"/>) are not part of it: they come in their own request
+/// (?handler=Chips), on load, when the search changes, and when a table request finds that a job of
+/// the collection changed state since the table was rendered (<see cref="State"/>).
 /// </summary>
 public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
 {
     public const int PageSize = 25;
 
-    /// <summary>A status chip counts up to this many jobs and shows more as "1,000+".</summary>
-    public const int CountCap = 1_000;
+    /// <summary>The request header in which the table's requests (poll, paging) send the <see cref="State"/> they were rendered with.</summary>
+    public const string SeenHeader = "X-Jobs-Seen";
 
-    /// <summary>A chip's count as shown: exact up to <see cref="CountCap"/>, then "1,000+".</summary>
-    public static string CountText(long count) =>
-        count > CountCap ? CountCap.ToString("N0", CultureInfo.InvariantCulture) + "+" : count.ToString("N0", CultureInfo.InvariantCulture);
-
+    /// <summary>The htmx event (HX-Trigger) a table response sends when the collection's jobs changed state: the chips count again.</summary>
+    public const string ChangedEvent = "jobs-changed";
 
     public sealed record JobLine
     {
@@ -51,8 +52,8 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
 
     public IReadOnlyList<JobLine> Jobs { get; private set; } = [];
 
-    /// <summary>Jobs per status under every filter but status (the chips), each up to CountCap + 1 (more than the cap).</summary>
-    public IReadOnlyDictionary<string, long> StatusCounts { get; private set; } = new Dictionary<string, long>();
+    /// <summary>Jobs per status under every filter but status (the chips), each up to Cap + 1; null where not counted (the page and the table).</summary>
+    public IReadOnlyDictionary<string, long>? StatusCounts { get; private set; }
 
     /// <summary>The page's number, for the reader only: paging goes by <see cref="After"/>.</summary>
     public int PageNumber { get; private set; } = 1;
@@ -64,6 +65,23 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
 
     /// <summary>True while any job of the collection is unfinished: the table keeps polling.</summary>
     public bool Polling { get; private set; }
+
+    /// <summary>
+    /// What changes whenever a job of the collection changes state: the newest job, how many are
+    /// unfinished and how many of those are IN PROGRESS (a job queued, started, finished or canceled
+    /// moves at least one of them). Cheap: one index seek and the unfinished jobs only.
+    /// </summary>
+    public string State { get; private set; } = "";
+
+    /// <summary>The table's hx-headers: its poll and paging send the state they were rendered with.</summary>
+    public string SeenHeaders => $$"""{"{{SeenHeader}}":"{{State}}"}""";
+
+    /// <summary>The chips' own request; htmx adds the search form's values (hx-include).</summary>
+    public string ChipsUrl => Url.Page("/Collections/Jobs", "Chips", new { id = Collection.Id })!;
+
+    /// <summary>Without JavaScript: this search's whole page with the chips counted.</summary>
+    public string CountedPageUrl => QueryHelpers.AddQueryString(ChipsUrl,
+        Search.Query(Search.Status).Where(p => p.Value is not null).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
 
     /// <summary>The URL of this search's page that starts after job <paramref name="after"/>.</summary>
     public string PageUrl(long? after, int pageNumber) => SearchUrl(Search.Status, after, pageNumber);
@@ -92,8 +110,39 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
     {
         Search = JobSearch.Parse(status, type, by, name, from, to) with { Zone = times.Zone };
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
+        if (!await LoadPageAsync(connection, id, after, pageNumber)) return NotFound();
+        // A poll or a paging link that was rendered before a job changed state: the chips count again (they listen for the event).
+        if (Request.Headers.TryGetValue(SeenHeader, out var seen) && seen != State) Response.Headers["HX-Trigger"] = ChangedEvent;
+        return this.PageOrPartial("_JobTable");
+    }
+
+    /// <summary>
+    /// The chips with their counts: for htmx only _StatusChips (the table is not read); without
+    /// JavaScript the whole page of the search with the chips counted.
+    /// </summary>
+    public async Task<IActionResult> OnGetChipsAsync(long id, string? status, string? type, string? by, string? name, string? from, string? to,
+        long? after, [FromQuery(Name = "page")] int pageNumber = 1)
+    {
+        Search = JobSearch.Parse(status, type, by, name, from, to);
+        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
+        Response.Headers.Append("Vary", Htmx.RequestHeader);
+        if (Request.WantsPartial())
+        {
+            if (await CollectionHeading.LoadAsync(connection, id) is not { } collection) return NotFound();
+            Collection = collection;
+            StatusCounts = await JobStatusCounts.CountAsync(connection, database.Provider, Search, id);
+            return Partial("_StatusChips", this);
+        }
+        if (!await LoadPageAsync(connection, id, after, pageNumber)) return NotFound();
+        StatusCounts = await JobStatusCounts.CountAsync(connection, database.Provider, Search, id);
+        return Page();
+    }
+
+    /// <summary>Reads the collection, the page of jobs, whether to poll and the state; false when there is no such collection.</summary>
+    private async Task<bool> LoadPageAsync(DbConnection connection, long id, long? after, int pageNumber)
+    {
         var collection = await CollectionHeading.LoadAsync(connection, id);
-        if (collection is null) return NotFound();
+        if (collection is null) return false;
         Collection = collection;
 
         var parameters = Search.Parameters(id);
@@ -107,7 +156,10 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
             After = after;
             PageNumber = Math.Max(2, pageNumber);
             // Newest first by (created_at, id): the page starts strictly after the cursor, whatever arrived since.
-            pageWhere += " AND created_at <= @AfterCreated AND (created_at < @AfterCreated OR id < @AfterId)";
+            // The cursor's bound goes first: of two upper bounds on created_at (the cursor's and the search's
+            // "to") the default database, without statistics, seeks by the first it finds, and the cursor's
+            // is the tighter one on a deep page (1,000,000 jobs, page 100 of a search: 0.1 ms, not 11 ms of CPU).
+            pageWhere = "created_at <= @AfterCreated AND (created_at < @AfterCreated OR id < @AfterId) AND " + pageWhere;
             parameters.Add("AfterCreated", afterCreated.Value);
             parameters.Add("AfterId", after);
         }
@@ -127,23 +179,16 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
         HasNextPage = jobs.Count > PageSize;
         Jobs = HasNextPage ? jobs[..PageSize] : jobs;
 
-        // Counted per status up to CountCap each (a GROUP BY status reads every matching job: 76 ms for 1,000,000
-        // jobs on the default database, 210 ms with a name filter); each count walks ix_jobs_status_created and stops at the cap.
-        var othersWhere = Search.OthersWhere;
-        var statusIndex = database.Provider.UseIndex("ix_jobs_status_created");
-        var countSql = string.Join(" UNION ALL ", JobSearch.Statuses.Select((_, i) =>
-            $"SELECT @Status{i} AS Status, COUNT(*) AS Count FROM (SELECT id FROM jobs {statusIndex} WHERE {othersWhere} AND status = @Status{i} ORDER BY created_at DESC, id DESC {database.Provider.Paging}) AS c{i}"));
-        var countParameters = Search.Parameters(id);
-        countParameters.Add("Skip", 0);
-        countParameters.Add("Take", CountCap + 1);
-        for (var i = 0; i < JobSearch.Statuses.Length; i++) countParameters.Add($"Status{i}", JobSearch.Statuses[i]);
-        StatusCounts = (await connection.QueryAsync<(string Status, long Count)>(countSql, countParameters))
-            .ToDictionary(c => c.Status, c => c.Count);
-
-        Polling = await connection.ExecuteScalarAsync<long>("""
-            SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE collection_id = @id AND finished_at IS NULL) THEN 1 ELSE 0 END
-            """, new { id }) == 1;
-
-        return this.PageOrPartial("_JobTable");
+        // The unfinished jobs through ix_jobs_unfinished; the newest job through ix_jobs_created.
+        var (unfinished, running) = await connection.QuerySingleAsync<(long, long)>("""
+            SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = @InProgress THEN 1 ELSE 0 END), 0)
+              FROM jobs WHERE collection_id = @id AND finished_at IS NULL
+            """, new { id, InProgress = Db.Status.InProgress });
+        var newest = await connection.QuerySingleOrDefaultAsync<long?>(
+            $"SELECT id FROM jobs WHERE collection_id = @id ORDER BY created_at DESC, id DESC {database.Provider.Paging}",
+            new { id, Skip = 0, Take = 1 });
+        Polling = unfinished > 0;
+        State = string.Create(CultureInfo.InvariantCulture, $"{newest ?? 0}.{unfinished}.{running}");
+        return true;
     }
 }
