@@ -38,6 +38,7 @@ public static class EngineRegistration
         services.Configure<SignInSettings>(configuration.GetSection(SignInSettings.Section));
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<Sessions>();
+        services.AddSingleton<ApiTokens>();
         services.AddSingleton<SignInLockout>();
         services.AddSingleton<ImportSubmission>();
         services.AddSingleton<ExportSubmission>();

@@ -58,7 +58,8 @@ public sealed class DatabaseTests : IDisposable
         Assert.Equal(
             ["JobTracker.Db.Migrations.0001_initial.sql", "JobTracker.Db.Migrations.0002_exports_and_schedules.sql", "JobTracker.Db.Migrations.0003_shared_storage.sql",
              "JobTracker.Db.Migrations.0004_sessions_and_users.sql", "JobTracker.Db.Migrations.0005_job_search.sql",
-             "JobTracker.Db.Migrations.0006_retry_and_dry_run.sql", "JobTracker.Db.Migrations.0007_records_last_job.sql"],
+             "JobTracker.Db.Migrations.0006_retry_and_dry_run.sql", "JobTracker.Db.Migrations.0007_records_last_job.sql",
+             "JobTracker.Db.Migrations.0010_api_tokens.sql"],
             journaled);
 
         // Applying them again (the next start) finds nothing to do.
