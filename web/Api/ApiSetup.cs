@@ -68,7 +68,15 @@ public static class ApiSetup
             if (context.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages) statusCodePages.Enabled = false;
             try
             {
-                await next(context);
+                // Only the API's own endpoints (which ask for a token) go on: no route (404), or the one routing
+                // makes for a method or content type no endpoint takes (405, 415), answers here, so that the
+                // console's cookie sign-in (the fallback policy) never sends an API caller to the login page.
+                if (context.GetEndpoint() is { } endpoint && endpoint.Metadata.GetMetadata<IAuthorizeData>() is not null)
+                    await next(context);
+                else if (context.GetEndpoint()?.RequestDelegate is { } routingAnswer)
+                    await routingAnswer(context);
+                else
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
             }
             catch (BadHttpRequestException bad) when (!context.Response.HasStarted)
             {
@@ -93,6 +101,8 @@ public static class ApiSetup
                 {
                     StatusCodes.Status404NotFound => $"There is no API endpoint {context.Request.Method} {context.Request.Path}. The API's endpoints are listed at {Prefix}/openapi.json.",
                     StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}.",
+                    StatusCodes.Status415UnsupportedMediaType => $"The request body's Content-Type ({context.Request.ContentType ?? "none"}) is not one this endpoint takes: " +
+                                                                 "an import is multipart/form-data (curl -F file=@customers.csv), every other body application/json.",
                     _ => "The request was refused.",
                 });
             }

@@ -18,7 +18,7 @@ public static class ScheduleEndpoints
     /// <summary>A schedule's last run: its newest job.</summary>
     public sealed record LastRun(long JobId, string Status, DateTimeOffset StartedAt, DateTime? FinishedAt);
 
-    /// <summary>A schedule as the Schedules page shows it: its next fires in its own time zone, or why it cannot fire.</summary>
+    /// <summary>A schedule as the Schedules page shows it: its next fires in its own time zone (none while paused), or why it cannot fire.</summary>
     public sealed record ScheduleInfo(
         long Id, string Name, string Cron, string TimeZone, string NamePattern, int RecordsPerFile, bool Enabled,
         IReadOnlyList<DateTimeOffset> NextFires, string? NextExportName, LastRun? LastRun, string? Problem);
@@ -100,8 +100,9 @@ public static class ScheduleEndpoints
     {
         var line = view.Line;
         var lastRun = line.LastJobId is { } jobId && view.LastRunAt is { } at ? new LastRun(jobId, line.LastJobStatus ?? "", at, line.LastJobFinishedAt) : null;
+        // A paused schedule does not fire: no next fires until it is resumed.
         return new ScheduleInfo(line.Id, line.Name, line.Cron, line.TimeZone, line.NamePattern, line.RecordsPerFile, line.Enabled,
-            view.NextFires, view.NextExportName, lastRun, view.Problem);
+            line.Enabled ? view.NextFires : [], line.Enabled ? view.NextExportName : null, lastRun, view.Problem);
     }
 
     /// <summary>The collection's schedules, or null when there is no such collection.</summary>
