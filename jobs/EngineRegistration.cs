@@ -40,6 +40,7 @@ public static class EngineRegistration
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<Sessions>();
         services.AddSingleton<UserTimeZones>();
+        services.AddSingleton<ApiTokens>();
         services.AddSingleton<SignInLockout>();
         services.AddSingleton<ImportSubmission>();
         services.AddSingleton<ExportSubmission>();

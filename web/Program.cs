@@ -1,7 +1,9 @@
 using System.Globalization;
 using JobTracker.Jobs;
 using JobTracker.Web.Health;
+using JobTracker.Web.Api;
 using JobTracker.Web.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serilog;
 
 // Numbers and dates in pages, messages and files read the same on every machine, whatever its locale.
@@ -17,17 +19,25 @@ builder.AddJobTrackerSignIn();                                  // cookie sign-i
 builder.AddJobTrackerPages();                                   // Razor Pages, antiforgery header for htmx
 builder.AddJobTrackerTransport();                               // Secure cookies, HSTS, HTTPS redirection, forwarded headers: as configured
 builder.AddJobTrackerHealth();                                  // /health/live and /health/ready checks
+builder.AddJobTrackerApi();                                     // REST API: API-token authentication, problem details, OpenAPI
+if (ApiSetup.IsBuildTimeDocumentGeneration)
+    builder.Services.RemoveAll<IHostedService>();               // the build's OpenAPI generator starts the host: no worker, no sweep
 
 var app = builder.Build();
 
-app.MigrateDatabase();
-app.CreateSigningKeyOnce();                                     // one sign-in key for every node, even when they start at once
-await app.SeedFirstAdminAsync();
-await app.SeedDemoDataAsync();
+// The build's OpenAPI document generator runs this file to read the endpoints: it gets no database.
+if (!ApiSetup.IsBuildTimeDocumentGeneration)
+{
+    app.MigrateDatabase();
+    app.CreateSigningKeyOnce();                                 // one sign-in key for every node, even when they start at once
+    await app.SeedFirstAdminAsync();
+    await app.SeedDemoDataAsync();
+}
 
 app.UseJobTrackerForwardedHeaders();                            // behind a known proxy: the client's scheme and address
 app.UseJobTrackerSecurityHeaders();                             // CSP and friends on every answer, error pages and static files too
 app.UseJobTrackerErrorPages();
+app.UseJobTrackerApiErrors();                                   // under /api: problem details, never an HTML error page
 app.UseJobTrackerHttps();                                       // HSTS and HTTPS redirection, when configured
 app.UseStaticFiles();
 app.UseSerilogRequestLogging(options =>
@@ -40,6 +50,7 @@ app.UseAuthorization();
 app.UseJobTrackerSignInLimits();                                // rate limits on the sign-in form's POST (per client, per user name)
 app.MapRazorPages();
 app.MapJobTrackerHealth();                                      // anonymous, JSON: for load balancers and orchestrators
+app.MapJobTrackerApi();                                         // /api/v1 and its OpenAPI document
 
 app.Run();
 

@@ -230,7 +230,7 @@ public sealed class FileStore(Database database, IOptions<EngineOptions> options
         cause);
 
     internal static UploadRejectedException TooLarge(long maxBytes) =>
-        new($"The file is larger than the upload limit of {FormatBytes(maxBytes)}. Split it into smaller files and import them one after another.");
+        new($"The file is larger than the upload limit of {FormatBytes(maxBytes)}. Split it into smaller files and import them one after another.") { IsTooLarge = true };
 
     private static UploadRejectedException Empty() =>
         new("The file is empty. Choose a CSV, JSON or JSON Lines file with at least one row.");

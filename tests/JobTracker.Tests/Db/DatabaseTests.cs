@@ -60,6 +60,7 @@ public sealed class DatabaseTests : IDisposable
              "JobTracker.Db.Migrations.0004_sessions_and_users.sql", "JobTracker.Db.Migrations.0005_job_search.sql",
              "JobTracker.Db.Migrations.0006_retry_and_dry_run.sql", "JobTracker.Db.Migrations.0007_records_last_job.sql",
              "JobTracker.Db.Migrations.0008_user_time_zone.sql", "JobTracker.Db.Migrations.0009_column_mapping.sql",
+             "JobTracker.Db.Migrations.0010_api_tokens.sql",
              "JobTracker.Db.Migrations.0011_schedule_watch.sql", "JobTracker.Db.Migrations.0012_job_search_covering.sql"],
             journaled);
 

@@ -69,6 +69,9 @@ public sealed class ProductProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The child's process id (its memory is read from /proc/{id}/status).</summary>
+    public int ProcessId => process.Id;
+
     /// <summary>Its JobTracker:NodeId.</summary>
     public string NodeId { get; }
 

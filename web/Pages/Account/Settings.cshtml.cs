@@ -1,3 +1,4 @@
+using JobTracker.Db;
 using JobTracker.Jobs;
 using JobTracker.Jobs.Users;
 using JobTracker.Web.Hosting;
@@ -8,10 +9,14 @@ namespace JobTracker.Web.Pages.Account;
 
 /// <summary>
 /// A signed-in user's own settings, one section each: their time zone (every page shows times in it)
-/// and a link to change their password. Any role may change their own settings.
+/// their personal API tokens (the section's forms post to the Tokens page) and a link to change their
+/// password. Any role may change their own settings.
 /// </summary>
-public sealed class SettingsModel(UserTimeZones timeZones, TimeDisplay times) : PageModel
+public sealed class SettingsModel(Database database, UserTimeZones timeZones, TimeDisplay times) : PageModel
 {
+    /// <summary>The API tokens section: the user's tokens.</summary>
+    public ApiTokensSection ApiTokens { get; private set; } = new([], null, null);
+
     /// <summary>The zone as the form shows it: the one typed (after a refusal) or the user's own.</summary>
     public string TimeZone { get; private set; } = "";
 
@@ -24,10 +29,11 @@ public sealed class SettingsModel(UserTimeZones timeZones, TimeDisplay times) : 
     [TempData]
     public string? Message { get; set; }
 
-    public IActionResult OnGet()
+    public async Task<IActionResult> OnGetAsync()
     {
         var session = HttpContext.SignInSession();
         if (session is null) return Challenge();
+        await LoadTokensAsync(session.UserId);
         NoTimeZoneYet = UserTimeZones.Find(session.TimeZone) is null;
         TimeZone = NoTimeZoneYet ? "" : session.TimeZone!;
         return Page();
@@ -47,8 +53,15 @@ public sealed class SettingsModel(UserTimeZones timeZones, TimeDisplay times) : 
             ModelState.AddProblems(refused.Problems);
             TimeZone = timeZone ?? "";
             NoTimeZoneYet = UserTimeZones.Find(session.TimeZone) is null;
+            await LoadTokensAsync(session.UserId);
             return Page();
         }
         return RedirectToPage();
+    }
+
+    private async Task LoadTokensAsync(long userId)
+    {
+        await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
+        ApiTokens = new(await TokensModel.ReadAsync(connection, userId), null, null);
     }
 }

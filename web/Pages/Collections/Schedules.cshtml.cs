@@ -65,6 +65,18 @@ public sealed class SchedulesModel(Database database) : PageModel
         if (collection is null) return NotFound();
         Collection = collection;
 
+        Schedules = await ReadAsync(connection, id, DateTime.UtcNow);
+        Polling = Schedules.Any(s => s.LastRunUnfinished);
+
+        return this.PageOrPartial("_ScheduleTable");
+    }
+
+    /// <summary>
+    /// The collection's schedules by name, each with its next fires as of <paramref name="now"/> and its last
+    /// run (this page and the REST API).
+    /// </summary>
+    public static async Task<IReadOnlyList<ScheduleView>> ReadAsync(System.Data.Common.DbConnection connection, long id, DateTime now)
+    {
         // The last run is the schedule's newest job (a fire or a "Run now"), found through ux_jobs_schedule_fire.
         var lines = await connection.QueryAsync<ScheduleLine>("""
             SELECT s.id AS Id, s.name AS Name, s.cron AS Cron, s.time_zone AS TimeZone,
@@ -77,11 +89,7 @@ public sealed class SchedulesModel(Database database) : PageModel
              WHERE s.collection_id = @id
              ORDER BY s.name, s.id
             """, new { id });
-        var now = DateTime.UtcNow;
-        Schedules = lines.Select(line => View(line, now)).ToList();
-        Polling = Schedules.Any(s => s.LastRunUnfinished);
-
-        return this.PageOrPartial("_ScheduleTable");
+        return lines.Select(line => View(line, now)).ToList();
     }
 
     private static ScheduleView View(ScheduleLine line, DateTime now)

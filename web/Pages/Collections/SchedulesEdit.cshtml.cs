@@ -197,13 +197,17 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
         return true;
     }
 
-    private async Task<ScheduleRow?> LoadScheduleAsync(System.Data.Common.DbConnection connection, long id, long scheduleId)
-    {
-        var stored = await connection.QuerySingleOrDefaultAsync<ScheduleRow>($"""
+    /// <summary>The collection's schedule, or null when it has no such schedule (this page and the REST API).</summary>
+    public static Task<ScheduleRow?> FindAsync(System.Data.Common.DbConnection connection, long id, long scheduleId) =>
+        connection.QuerySingleOrDefaultAsync<ScheduleRow>($"""
             SELECT {ScheduleRow.Columns}
               FROM export_schedules
              WHERE id = @scheduleId AND collection_id = @id
             """, new { id, scheduleId });
+
+    private async Task<ScheduleRow?> LoadScheduleAsync(System.Data.Common.DbConnection connection, long id, long scheduleId)
+    {
+        var stored = await FindAsync(connection, id, scheduleId);
         ScheduleId = stored?.Id;
         CurrentName = stored?.Name ?? "";
         return stored;

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Imports;
@@ -12,6 +13,7 @@ namespace JobTracker.Web.Pages.Jobs;
 /// <summary>
 /// The Audit Log download of an import (support and admin): CSV streamed straight to the response. The
 /// whole job's (audit-12.csv), or with a batch number one batch's (job-12-batch-3-audit.csv).
+/// The REST API's audit log download goes through the same two steps.
 /// </summary>
 [Authorize(Policy = Policies.CanDownload)]
 public sealed class AuditLogModel(Database database, AuditLog auditLog) : PageModel
@@ -20,19 +22,29 @@ public sealed class AuditLogModel(Database database, AuditLog auditLog) : PageMo
     {
         await using (var connection = await database.OpenAsync(HttpContext.RequestAborted))
         {
-            var jobType = await connection.QuerySingleOrDefaultAsync<string>("SELECT job_type FROM jobs WHERE id = @id", new { id });
-            if (jobType != JobTypes.Import) return NotFound();
-            if (batchNo is not null && await connection.ExecuteScalarAsync<int>(
-                    "SELECT COUNT(*) FROM batches WHERE job_id = @id AND batch_no = @batchNo", new { id, batchNo }) == 0)
-                return NotFound();
+            if (!await ExistsAsync(connection, id, batchNo)) return NotFound();
         }
+        await WriteAsync(Response, auditLog, id, batchNo, HttpContext.RequestAborted);
+        return new EmptyResult();
+    }
 
-        Response.ContentType = "text/csv; charset=utf-8";
+    /// <summary>True when the job is an import (and has the batch, when one is named): it has an audit log.</summary>
+    public static async Task<bool> ExistsAsync(DbConnection connection, long id, int? batchNo)
+    {
+        var jobType = await connection.QuerySingleOrDefaultAsync<string>("SELECT job_type FROM jobs WHERE id = @id", new { id });
+        if (jobType != JobTypes.Import) return false;
+        return batchNo is null || await connection.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM batches WHERE job_id = @id AND batch_no = @batchNo", new { id, batchNo }) > 0;
+    }
+
+    /// <summary>The audit log as a CSV attachment, streamed to <paramref name="response"/>.</summary>
+    public static async Task WriteAsync(HttpResponse response, AuditLog auditLog, long id, int? batchNo, CancellationToken cancellationToken)
+    {
+        response.ContentType = "text/csv; charset=utf-8";
         var disposition = new ContentDispositionHeaderValue("attachment");
         disposition.SetHttpFileName(batchNo is null ? $"audit-{id}.csv" : $"job-{id}-batch-{batchNo}-audit.csv");
-        Response.Headers.ContentDisposition = disposition.ToString();
-        Response.Headers.CacheControl = "no-store";
-        await auditLog.WriteCsvAsync(id, batchNo, Response.Body, HttpContext.RequestAborted);
-        return new EmptyResult();
+        response.Headers.ContentDisposition = disposition.ToString();
+        response.Headers.CacheControl = "no-store";
+        await auditLog.WriteCsvAsync(id, batchNo, response.Body, cancellationToken);
     }
 }

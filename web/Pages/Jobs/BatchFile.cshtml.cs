@@ -11,15 +11,24 @@ namespace JobTracker.Web.Pages.Jobs;
 /// <summary>
 /// One finished batch file of an export (support and admin), {exportName}-{batchNo}.json. Addressed by
 /// job id and batch number only; the file is found through batches.file_id, which is set in the
-/// batch's own commit, so a batch that has not committed has no file to offer (404).
+/// batch's own commit, so a batch that has not committed has no file to offer (404). The REST API
+/// opens it the same way.
 /// </summary>
 [Authorize(Policy = Policies.CanDownload)]
 public sealed class BatchFileModel(Database database, FileStore fileStore) : PageModel
 {
     public async Task<IActionResult> OnGetAsync(long id, int batchNo)
     {
+        if (await OpenAsync(database, fileStore, id, batchNo, HttpContext.RequestAborted) is not { } stored) return NotFound();
+        Response.Headers.CacheControl = "no-store";
+        return new FileStreamResult(stored.Content, "application/json") { FileDownloadName = stored.File.FileName, EnableRangeProcessing = true };
+    }
+
+    /// <summary>The committed batch file of an export's batch, opened for reading; null when there is none.</summary>
+    public static async Task<(Stream Content, StoredFile File)?> OpenAsync(Database database, FileStore fileStore, long id, int batchNo, CancellationToken cancellationToken)
+    {
         long? fileId;
-        await using (var connection = await database.OpenAsync(HttpContext.RequestAborted))
+        await using (var connection = await database.OpenAsync(cancellationToken))
         {
             fileId = await connection.QuerySingleOrDefaultAsync<long?>("""
                 SELECT b.file_id
@@ -28,9 +37,6 @@ public sealed class BatchFileModel(Database database, FileStore fileStore) : Pag
                  WHERE b.job_id = @id AND b.batch_no = @batchNo AND j.job_type = @Export AND b.status = @Completed
                 """, new { id, batchNo, Export = JobTypes.Export, Completed = Status.Completed });
         }
-        if (fileId is not { } storedId) return NotFound();
-        if (await fileStore.OpenReadAsync(storedId, HttpContext.RequestAborted) is not { } stored) return NotFound();
-        Response.Headers.CacheControl = "no-store";
-        return new FileStreamResult(stored.Content, "application/json") { FileDownloadName = stored.File.FileName, EnableRangeProcessing = true };
+        return fileId is { } storedId ? await fileStore.OpenReadAsync(storedId, cancellationToken) : null;
     }
 }

@@ -150,18 +150,7 @@ public sealed class DetailsModel(Database database) : PageModel
         PageNumber = Math.Max(1, pageNumber);
 
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
-        var job = await connection.QuerySingleOrDefaultAsync<JobFacts>("""
-            SELECT j.id AS Id, j.job_type AS JobType, j.file_name AS FileName, j.file_format AS FileFormat,
-                   j.source_file_id AS SourceFileId, j.status AS Status, j.status_reason AS StatusReason, j.note AS Note,
-                   j.initiated_by AS InitiatedBy, j.created_at AS CreatedAt, j.started_at AS StartedAt,
-                   j.finished_at AS FinishedAt, j.total_rows AS TotalRows, j.succeeded_rows AS SucceededRows,
-                   j.failed_rows AS FailedRows, j.batch_count AS BatchCount, j.batch_size AS BatchSize,
-                   j.export_name AS ExportName, j.dry_run AS DryRun, j.retry_of_job_id AS RetryOfJobId, j.column_mapping AS ColumnMapping, c.id AS CollectionId, c.name AS CollectionName, w.id AS WorkspaceId, w.name AS WorkspaceName
-              FROM jobs j
-              JOIN collections c ON c.id = j.collection_id
-              JOIN workspaces w ON w.id = c.workspace_id
-             WHERE j.id = @id
-            """, new { id });
+        var job = await LoadJobAsync(connection, id);
         if (job is null) return NotFound();
         Job = job;
 
@@ -216,4 +205,20 @@ public sealed class DetailsModel(Database database) : PageModel
         OutOfBand = Request.WantsPartial();
         return this.PageOrPartial("_JobPanelUpdate");
     }
+
+    /// <summary>The job with its collection and workspace, or null when there is no such job (this page and the REST API).</summary>
+    public static Task<JobFacts?> LoadJobAsync(System.Data.Common.DbConnection connection, long id) =>
+        connection.QuerySingleOrDefaultAsync<JobFacts>("""
+            SELECT j.id AS Id, j.job_type AS JobType, j.file_name AS FileName, j.file_format AS FileFormat,
+                   j.source_file_id AS SourceFileId, j.status AS Status, j.status_reason AS StatusReason, j.note AS Note,
+                   j.initiated_by AS InitiatedBy, j.created_at AS CreatedAt, j.started_at AS StartedAt,
+                   j.finished_at AS FinishedAt, j.total_rows AS TotalRows, j.succeeded_rows AS SucceededRows,
+                   j.failed_rows AS FailedRows, j.batch_count AS BatchCount, j.batch_size AS BatchSize,
+                   j.export_name AS ExportName, j.dry_run AS DryRun, j.retry_of_job_id AS RetryOfJobId,
+                   j.column_mapping AS ColumnMapping, c.id AS CollectionId, c.name AS CollectionName, w.id AS WorkspaceId, w.name AS WorkspaceName
+              FROM jobs j
+              JOIN collections c ON c.id = j.collection_id
+              JOIN workspaces w ON w.id = c.workspace_id
+             WHERE j.id = @id
+            """, new { id });
 }

@@ -24,9 +24,15 @@ public sealed class ExportArchiveModel(Database database, FileStore fileStore, I
         public string FileName { get; init; } = "";
     }
 
-    public async Task<IActionResult> OnGetAsync(long id)
+    public async Task<IActionResult> OnGetAsync(long id) =>
+        await WriteAsync(Response, database, fileStore, logger, id, HttpContext.RequestAborted) ? new EmptyResult() : NotFound();
+
+    /// <summary>
+    /// Writes the export's archive to <paramref name="response"/> (this page and the REST API); false, with
+    /// nothing written, when the job is not an export.
+    /// </summary>
+    public static async Task<bool> WriteAsync(HttpResponse response, Database database, FileStore fileStore, ILogger logger, long id, CancellationToken cancellationToken)
     {
-        var cancellationToken = HttpContext.RequestAborted;
         Export? export;
         List<long> fileIds;
         await using (var connection = await database.OpenAsync(cancellationToken))
@@ -34,28 +40,28 @@ public sealed class ExportArchiveModel(Database database, FileStore fileStore, I
             export = await connection.QuerySingleOrDefaultAsync<Export>(
                 "SELECT export_name AS ExportName, file_name AS FileName FROM jobs WHERE id = @id AND job_type = @Export",
                 new { id, Export = JobTypes.Export });
-            if (export is null) return NotFound();
+            if (export is null) return false;
             fileIds = (await connection.QueryAsync<long>(
                 "SELECT file_id FROM batches WHERE job_id = @id AND status = @Completed AND file_id IS NOT NULL ORDER BY batch_no",
                 new { id, Completed = Status.Completed })).AsList();
         }
 
-        Response.ContentType = "application/zip";
+        response.ContentType = "application/zip";
         var disposition = new ContentDispositionHeaderValue("attachment");
         disposition.SetHttpFileName($"{export.ExportName ?? export.FileName}.zip");
-        Response.Headers.ContentDisposition = disposition.ToString();
-        Response.Headers.CacheControl = "no-store";
+        response.Headers.ContentDisposition = disposition.ToString();
+        response.Headers.CacheControl = "no-store";
 
-        var body = new SyncWritesDeferred(Response.Body);
+        var body = new SyncWritesDeferred(response.Body);
         await using (var archive = await ZipArchive.CreateAsync(body, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken))
         {
-            await WriteEntriesAsync(archive, id, fileIds, cancellationToken);
+            await WriteEntriesAsync(archive, fileStore, logger, id, fileIds, cancellationToken);
         }
         await body.FlushAsync(cancellationToken);
-        return new EmptyResult();
+        return true;
     }
 
-    private async Task WriteEntriesAsync(ZipArchive archive, long id, List<long> fileIds, CancellationToken cancellationToken)
+    private static async Task WriteEntriesAsync(ZipArchive archive, FileStore fileStore, ILogger logger, long id, List<long> fileIds, CancellationToken cancellationToken)
     {
         foreach (var fileId in fileIds)
         {
