@@ -46,11 +46,14 @@ public static class HealthSetup
 
     /// <summary>
     /// {"status":"Degraded","checks":[{"name":"database","status":"Healthy","description":"…","details":["…"]}, …]}:
-    /// each check's status and words; never an exception, a path or a connection string.
+    /// each check's status and words; never an exception, a path or a connection string. The details only
+    /// to a signed-in user (the console's cookie).
     /// </summary>
     public static Task WriteJsonAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
+        // The details name workspaces, collections, schedules and jobs: for a signed-in user, not for an anonymous probe.
+        var signedIn = context.User.Identity?.IsAuthenticated == true;
         var body = new
         {
             status = report.Status.ToString(),
@@ -61,7 +64,7 @@ public static class HealthSetup
                 status = entry.Value.Status.ToString(),
                 description = entry.Value.Description ?? (entry.Value.Exception is null ? "" : "The check failed (see the log)."),
                 milliseconds = Math.Round(entry.Value.Duration.TotalMilliseconds, 1),
-                details = entry.Value.Data.TryGetValue("details", out var details) && details is string[] lines ? lines : [],
+                details = signedIn && entry.Value.Data.TryGetValue("details", out var details) && details is string[] lines ? lines : [],
             }),
         };
         return JsonSerializer.SerializeAsync(context.Response.Body, body, JsonOptions, context.RequestAborted);

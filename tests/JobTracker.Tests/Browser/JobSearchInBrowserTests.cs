@@ -24,11 +24,7 @@ public sealed class JobSearchInBrowserTests(BrowserFixture fixture) : IClassFixt
         var held = App.InsertBlockingJob(c); // the table polls while it is IN PROGRESS
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/Account/Login");
-        await page.Locator("#user-name").FillAsync(JobTrackerApp.AdminUser);
-        await page.Locator("#password").FillAsync(JobTrackerApp.AdminPassword);
-        await page.GetByTestId("sign-in").ClickAsync();
-        await Expect(page.GetByTestId("workspaces")).ToBeVisibleAsync();
+        await BrowserFixture.SignInAsync(page, JobTrackerApp.AdminUser, JobTrackerApp.AdminPassword);
         var chipsRequests = 0;
         var polls = 0;
         page.Request += (_, request) =>
