@@ -21,7 +21,6 @@ public sealed class SchedulesModel(Database database) : PageModel
     /// <summary>The TempData key of the message an admin's change leaves for this page.</summary>
     public const string MessageKey = "ScheduleMessage";
 
-
     public sealed record ScheduleLine
     {
         public long Id { get; init; }

@@ -6,7 +6,6 @@ using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Net.Http.Headers;
 
 namespace JobTracker.Web.Pages.Jobs;
 
@@ -41,10 +40,7 @@ public sealed class AuditLogModel(Database database, AuditLog auditLog) : PageMo
     public static async Task WriteAsync(HttpResponse response, AuditLog auditLog, long id, int? batchNo, CancellationToken cancellationToken)
     {
         response.ContentType = "text/csv; charset=utf-8";
-        var disposition = new ContentDispositionHeaderValue("attachment");
-        disposition.SetHttpFileName(batchNo is null ? $"audit-{id}.csv" : $"job-{id}-batch-{batchNo}-audit.csv");
-        response.Headers.ContentDisposition = disposition.ToString();
-        response.Headers.CacheControl = "no-store";
+        response.SetAttachment(batchNo is null ? $"audit-{id}.csv" : $"job-{id}-batch-{batchNo}-audit.csv");
         await auditLog.WriteCsvAsync(id, batchNo, response.Body, cancellationToken);
     }
 }

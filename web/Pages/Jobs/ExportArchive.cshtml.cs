@@ -6,7 +6,6 @@ using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Net.Http.Headers;
 
 namespace JobTracker.Web.Pages.Jobs;
 
@@ -47,10 +46,7 @@ public sealed class ExportArchiveModel(Database database, FileStore fileStore, I
         }
 
         response.ContentType = "application/zip";
-        var disposition = new ContentDispositionHeaderValue("attachment");
-        disposition.SetHttpFileName($"{export.ExportName ?? export.FileName}.zip");
-        response.Headers.ContentDisposition = disposition.ToString();
-        response.Headers.CacheControl = "no-store";
+        response.SetAttachment($"{export.ExportName ?? export.FileName}.zip");
 
         var body = new SyncWritesDeferred(response.Body);
         await using (var archive = await ZipArchive.CreateAsync(body, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken))

@@ -4,7 +4,6 @@ using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Net.Http.Headers;
 
 namespace JobTracker.Web.Pages.Jobs;
 
@@ -25,10 +24,7 @@ public sealed class FailedRowsModel(FailedRowsFile failedRows) : PageModel
             FileFormat.Json => "application/json",
             _ => "application/x-ndjson",
         };
-        var disposition = new ContentDispositionHeaderValue("attachment");
-        disposition.SetHttpFileName(FailedRowsFile.FileName(id, format));
-        Response.Headers.ContentDisposition = disposition.ToString();
-        Response.Headers.CacheControl = "no-store";
+        Response.SetAttachment(FailedRowsFile.FileName(id, format));
         await failedRows.WriteAsync(id, Response.Body, HttpContext.RequestAborted);
         return new EmptyResult();
     }
