@@ -123,7 +123,7 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
     public async Task<IActionResult> OnGetChipsAsync(long id, string? status, string? type, string? by, string? name, string? from, string? to,
         long? after, [FromQuery(Name = "page")] int pageNumber = 1)
     {
-        Search = JobSearch.Parse(status, type, by, name, from, to);
+        Search = JobSearch.Parse(status, type, by, name, from, to) with { Zone = times.Zone };
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
         Response.Headers.Append("Vary", Htmx.RequestHeader);
         if (Request.WantsPartial())
@@ -145,6 +145,17 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
         if (collection is null) return false;
         Collection = collection;
 
+        // The state before the page: a job that ends between the two reads then shows unfinished with the
+        // poll on (the next poll shows it ended), never unfinished with the poll off for good.
+        // The unfinished jobs through ix_jobs_unfinished; the newest job through ix_jobs_created.
+        var (unfinished, running) = await connection.QuerySingleAsync<(long, long)>("""
+            SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = @InProgress THEN 1 ELSE 0 END), 0)
+              FROM jobs WHERE collection_id = @id AND finished_at IS NULL
+            """, new { id, InProgress = Db.Status.InProgress });
+        var newest = await connection.QuerySingleOrDefaultAsync<long?>(
+            $"SELECT id FROM jobs WHERE collection_id = @id ORDER BY created_at DESC, id DESC {database.Provider.Paging}",
+            new { id, Skip = 0, Take = 1 });
+
         var page = await ReadPageAsync(connection, database.Provider, Search, id, after, PageSize);
         if (page.AfterFound)
         {
@@ -154,15 +165,7 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
         HasNextPage = page.HasNextPage;
         Jobs = page.Jobs;
 
-        // The unfinished jobs through ix_jobs_unfinished; the newest job through ix_jobs_created.
-        var (unfinished, running) = await connection.QuerySingleAsync<(long, long)>("""
-            SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = @InProgress THEN 1 ELSE 0 END), 0)
-              FROM jobs WHERE collection_id = @id AND finished_at IS NULL
-            """, new { id, InProgress = Db.Status.InProgress });
-        var newest = await connection.QuerySingleOrDefaultAsync<long?>(
-            $"SELECT id FROM jobs WHERE collection_id = @id ORDER BY created_at DESC, id DESC {database.Provider.Paging}",
-            new { id, Skip = 0, Take = 1 });
-        Polling = unfinished > 0;
+        Polling = unfinished > 0 || Jobs.Any(job => job.FinishedAt is null);
         State = string.Create(CultureInfo.InvariantCulture, $"{newest ?? 0}.{unfinished}.{running}");
         return true;
     }
