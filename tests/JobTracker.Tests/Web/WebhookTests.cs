@@ -143,7 +143,9 @@ public sealed class WebhookTests : IAsyncLifetime
         await WaitForStateAsync(admin, endpointId, "DELIVERED");
 
         // Another endpoint's delivery cannot be redelivered through this one's page.
-        using (var other = await PostOnEndpointPageAsync(admin, endpointId + 1000, "Redeliver", ("deliveryId", first.Delivery)))
+        var token = Html.HiddenAntiforgeryField(await admin.GetStringAsync($"/Webhooks/{endpointId}"));
+        using (var other = await admin.PostAsync($"/Webhooks/{endpointId + 1000}?handler=Redeliver", new FormUrlEncodedContent(
+                   new Dictionary<string, string> { ["deliveryId"] = first.Delivery, ["__RequestVerificationToken"] = token })))
             Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
 
         // An endpoint that never answers: three attempts (MaxAttempts), then FAILED, with the error in words.
