@@ -5,6 +5,7 @@ using JobTracker.Jobs.Running;
 using JobTracker.Jobs.Schedules;
 using JobTracker.Jobs.Storage;
 using JobTracker.Jobs.Users;
+using JobTracker.Jobs.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -57,12 +58,20 @@ public static class EngineRegistration
         services.AddSingleton<WorkerNudge>();
         services.AddSingleton<WorkerHeartbeat>();
         services.AddExportSchedules(section);
+        var webhooks = configuration.GetSection(WebhookOptions.Section);
+        services.Configure<WebhookOptions>(webhooks);
+        var webhookSettings = webhooks.Get<WebhookOptions>() ?? new WebhookOptions();
+        services.AddHttpClient(WebhookSender.ClientName, client => client.Timeout = webhookSettings.Timeout + TimeSpan.FromSeconds(5));
+        services.AddSingleton<WebhookOutbox>();
+        services.AddSingleton<WebhookAdministration>();
+        services.AddSingleton<WebhookSender>();
 
         services.AddQuartz(quartz =>
         {
             quartz.UseInMemoryStore();
-            // One thread per worker, one for the schedule firer and one for the periodic storage sweep, so a long job never delays them.
-            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(1, settings.Workers) + 2);
+            // One thread per worker, one for the schedule firer, one for the periodic storage sweep and one for the
+            // webhook sender, so a long job never delays them.
+            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(1, settings.Workers) + 3);
             if (!settings.RunWorkers) return;
             quartz.AddScheduleFirer(section);
             var sweepEvery = StorageSweepJob.Interval(settings);
@@ -73,6 +82,15 @@ public static class EngineRegistration
                 .WithSimpleSchedule(s => s
                     .WithInterval(sweepEvery)
                     .RepeatForever()
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+            quartz.AddJob<WebhookSenderJob>(job => job.WithIdentity(WebhookSenderJob.Key));
+            quartz.AddTrigger(trigger => trigger
+                .ForJob(WebhookSenderJob.Key)
+                .StartNow()
+                .WithSimpleSchedule(s => s
+                    .WithInterval(webhookSettings.PollInterval)
+                    .RepeatForever()
+                    .MeasureIntervalFromCompletion(true)
                     .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
             foreach (var key in WorkerJob.Keys(Math.Max(1, settings.Workers)))
             {

@@ -4,6 +4,7 @@ using JobTracker.Db;
 using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Imports;
+using JobTracker.Jobs.Webhooks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -25,6 +26,7 @@ public sealed class JobRunner(
     ExportWork exports,
     RunningJobs runningJobs,
     TransientRetry retry,
+    WebhookOutbox webhooks,
     IOptions<EngineOptions> options,
     ILogger<JobRunner> logger)
 {
@@ -173,12 +175,14 @@ public sealed class JobRunner(
         var counts = await connection.QuerySingleAsync<(long Total, long Succeeded, long Failed)>(
             "SELECT COALESCE(total_rows, 0), succeeded_rows, failed_rows FROM jobs WHERE id = @jobId", new { jobId }, transaction);
         var status = JobStatusRollup.ForFinishedJob(counts.Total, counts.Succeeded, counts.Failed);
+        var now = DateTime.UtcNow;
         var finished = await connection.ExecuteAsync("""
             UPDATE jobs SET status = @status, status_reason = @reason, finished_at = @now, lease_owner = NULL, lease_until = NULL
              WHERE id = @jobId AND lease_owner = @Owner AND finished_at IS NULL
             """,
-            new { status, reason = JobStatusRollup.ReasonForFinishedJob(counts.Total, counts.Succeeded, counts.Failed), now = DateTime.UtcNow, jobId, Owner },
+            new { status, reason = JobStatusRollup.ReasonForFinishedJob(counts.Total, counts.Succeeded, counts.Failed), now, jobId, Owner },
             transaction);
+        if (finished == 1) await webhooks.RecordJobFinishedAsync(connection, transaction, jobId, now);
         await transaction.CommitAsync();
         if (finished == 1)
             logger.LogInformation("Job {JobId} {Status}: {Succeeded} / {Total} rows", jobId, status, counts.Succeeded, counts.Total);
@@ -208,6 +212,7 @@ public sealed class JobRunner(
                 UPDATE batches SET status = @Failed, finished_at = @now, status_reason = 'Not run: the job failed.'
                  WHERE job_id = @jobId AND status IN (@Queued, @InProgress)
                 """, new { Failed = Status.Failed, now, jobId, Queued = Status.Queued, InProgress = Status.InProgress }, transaction);
+            await webhooks.RecordJobFinishedAsync(connection, transaction, jobId, now);
         }
         await transaction.CommitAsync();
         if (written == 0) return;

@@ -1,6 +1,7 @@
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Exports;
+using JobTracker.Jobs.Webhooks;
 
 namespace JobTracker.Jobs.Running;
 
@@ -9,7 +10,7 @@ namespace JobTracker.Jobs.Running;
 /// CANCELED, and the job becomes CANCELED. Batches committed before the stop stay committed (for an
 /// export, their batch files stay; files of batches that did not commit are removed).
 /// </summary>
-public sealed class JobStopper(Database database, RunningJobs runningJobs, ExportWork exports)
+public sealed class JobStopper(Database database, RunningJobs runningJobs, ExportWork exports, WebhookOutbox webhooks)
 {
     /// <summary>Stops a job that is not finished. Returns false when it had already finished (or does not exist).</summary>
     public async Task<bool> StopAsync(long jobId, string stoppedBy, CancellationToken cancellationToken = default)
@@ -38,6 +39,7 @@ public sealed class JobStopper(Database database, RunningJobs runningJobs, Expor
                  WHERE job_id = @JobId AND status IN (@Queued, @InProgress)
                 """,
                 new { JobId = jobId, Canceled = Status.Canceled, Queued = Status.Queued, InProgress = Status.InProgress, Now = now }, transaction);
+            await webhooks.RecordJobFinishedAsync(connection, transaction, jobId, now);
         }
         await transaction.CommitAsync(cancellationToken);
         if (stopped == 1) await exports.RemoveUncommittedFilesAsync(jobId);
