@@ -37,6 +37,11 @@ public sealed class WebhookOutbox(Database database, IOptions<WebhookOptions> op
     /// </summary>
     public async Task RecordJobFinishedAsync(DbConnection connection, DbTransaction transaction, long jobId, DateTime now)
     {
+        // Every job ends through here: with no endpoint for job events (the usual case) there is nothing to read or build.
+        if (await connection.ExecuteScalarAsync<long>(
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints WHERE events LIKE @pattern) THEN 1 ELSE 0 END",
+                new { pattern = "%job.%" }, transaction) == 0)
+            return;
         var job = await connection.QuerySingleAsync<FinishedJob>("""
             SELECT j.id AS Id, j.job_type AS JobType, j.status AS Status, j.status_reason AS Reason, j.total_rows AS TotalRows,
                    j.succeeded_rows AS SucceededRows, j.failed_rows AS FailedRows, c.id AS CollectionId, c.name AS CollectionName,
