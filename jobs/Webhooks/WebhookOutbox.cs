@@ -38,9 +38,11 @@ public sealed class WebhookOutbox(Database database, IOptions<WebhookOptions> op
     public async Task RecordJobFinishedAsync(DbConnection connection, DbTransaction transaction, long jobId, DateTime now)
     {
         // Every job ends through here: with no endpoint for job events (the usual case) there is nothing to read or build.
-        if (await connection.ExecuteScalarAsync<long>(
-                "SELECT CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints WHERE events LIKE @pattern) THEN 1 ELSE 0 END",
-                new { pattern = "%job.%" }, transaction) == 0)
+        if (await connection.ExecuteScalarAsync<long>("""
+                SELECT CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints WHERE events LIKE @finished OR events LIKE @failed)
+                       THEN 1 ELSE 0 END
+                """, new { finished = SubscribedTo(WebhookEvents.JobFinished), failed = SubscribedTo(WebhookEvents.JobFailed) },
+                transaction) == 0)
             return;
         var job = await connection.QuerySingleAsync<FinishedJob>("""
             SELECT j.id AS Id, j.job_type AS JobType, j.status AS Status, j.status_reason AS Reason, j.total_rows AS TotalRows,
@@ -130,7 +132,10 @@ public sealed class WebhookOutbox(Database database, IOptions<WebhookOptions> op
               FROM webhook_endpoints e
              WHERE e.events LIKE @pattern
                AND (@key IS NULL OR NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.event_key = @key))
-            """, new { name, key, jobId, scheduleId, body, now, pattern = "%" + name + "%" }, transaction);
+            """, new { name, key, jobId, scheduleId, body, now, pattern = SubscribedTo(name) }, transaction);
+
+    /// <summary>The LIKE pattern of webhook_endpoints.events for the endpoints subscribed to event <paramref name="name"/>.</summary>
+    private static string SubscribedTo(string name) => "%" + name + "%";
 
     private object Links(string page, string? api)
     {
