@@ -35,7 +35,7 @@ public static class EngineRegistration
         services.AddSingleton<StorageProbe>();
         services.AddSingleton<FileStore>();
         services.AddSingleton<StorageSweep>();
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(RetentionCleanup.ClockKey, TimeProvider.System);
         var retention = configuration.GetSection(RetentionOptions.Section);
         services.Configure<RetentionOptions>(retention);
         var retentionSettings = retention.Get<RetentionOptions>() ?? new RetentionOptions();

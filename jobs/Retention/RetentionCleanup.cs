@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +22,7 @@ namespace JobTracker.Jobs.Retention;
 /// </para>
 /// </summary>
 public sealed class RetentionCleanup(
-    Database database, ExpiredContent content, StorageSweep sweep, TimeProvider clock,
+    Database database, ExpiredContent content, StorageSweep sweep, [FromKeyedServices(RetentionCleanup.ClockKey)] TimeProvider clock,
     IOptions<RetentionOptions> options, ILogger<RetentionCleanup> logger)
 {
     /// <summary>No unfinished job shares the file of job j or retries it.</summary>
@@ -29,6 +30,12 @@ public sealed class RetentionCleanup(
         NOT EXISTS (SELECT 1 FROM jobs o WHERE o.finished_at IS NULL
                        AND (o.source_file_id = j.source_file_id OR o.retry_of_job_id = j.id))
         """;
+
+    /// <summary>
+    /// The key of the cleanup's own clock in DI (the system clock): tests move it forward without moving the clock that
+    /// sign-in cookies and sessions are checked against.
+    /// </summary>
+    public const string ClockKey = "retention";
 
     private int runs;
 

@@ -1,8 +1,8 @@
 namespace JobTracker.Tests.Infrastructure;
 
 /// <summary>
-/// The app's TimeProvider in tests that move time forward: the real clock plus <see cref="Ahead"/>. Services that read
-/// the time from DI (the retention cleanup) see the moved time; everything else runs on the real clock.
+/// A TimeProvider for tests that move time forward: the real clock plus <see cref="Ahead"/>. Put in place of the
+/// retention cleanup's clock (keyed "retention" in DI), it moves only that: sign-in and everything else keep the real clock.
 /// </summary>
 public sealed class MovedClock : TimeProvider
 {
