@@ -16,9 +16,12 @@ public sealed record ScheduleRow
     /// <summary>Whether a fire that comes while the schedule's previous export is unfinished is skipped (the default) rather than queued.</summary>
     public bool SkipWhileUnfinished { get; init; } = true;
 
+    /// <summary>"Keep the last N exports": only the newest N finished exports keep their files; null = no limit.</summary>
+    public int? KeepLastExports { get; init; }
+
     public const string Columns = """
         id AS Id, collection_id AS CollectionId, name AS Name, cron AS Cron, time_zone AS TimeZone,
         name_pattern AS NamePattern, records_per_file AS RecordsPerFile, enabled AS Enabled, next_fire_at AS NextFireAt,
-        skip_while_unfinished AS SkipWhileUnfinished
+        skip_while_unfinished AS SkipWhileUnfinished, keep_last_exports AS KeepLastExports
         """;
 }

@@ -1,6 +1,7 @@
 using JobTracker.Jobs.Catalog;
 using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Imports;
+using JobTracker.Jobs.Retention;
 using JobTracker.Jobs.Running;
 using JobTracker.Jobs.Schedules;
 using JobTracker.Jobs.Storage;
@@ -8,6 +9,7 @@ using JobTracker.Jobs.Users;
 using JobTracker.Jobs.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quartz;
@@ -33,6 +35,12 @@ public static class EngineRegistration
         services.AddSingleton<StorageProbe>();
         services.AddSingleton<FileStore>();
         services.AddSingleton<StorageSweep>();
+        services.TryAddKeyedSingleton(RetentionCleanup.ClockKey, TimeProvider.System);
+        var retention = configuration.GetSection(RetentionOptions.Section);
+        services.Configure<RetentionOptions>(retention);
+        var retentionSettings = retention.Get<RetentionOptions>() ?? new RetentionOptions();
+        services.AddSingleton<ExpiredContent>();
+        services.AddSingleton<RetentionCleanup>();
         services.AddSingleton<KeyStore>();
         services.AddSingleton<WorkspaceEditor>();
         services.AddSingleton<CollectionEditor>();
@@ -69,9 +77,9 @@ public static class EngineRegistration
         services.AddQuartz(quartz =>
         {
             quartz.UseInMemoryStore();
-            // One thread per worker, one for the schedule firer, one for the periodic storage sweep and one for the
-            // webhook sender, so a long job never delays them.
-            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(1, settings.Workers) + 3);
+            // One thread per worker, one for the schedule firer, one for the periodic storage sweep, one for the
+            // webhook sender and one for the nightly retention cleanup, so a long job never delays them.
+            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(1, settings.Workers) + 4);
             if (!settings.RunWorkers) return;
             quartz.AddScheduleFirer(section);
             var sweepEvery = StorageSweepJob.Interval(settings);
@@ -83,6 +91,10 @@ public static class EngineRegistration
                     .WithInterval(sweepEvery)
                     .RepeatForever()
                     .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+            quartz.AddJob<RetentionCleanupJob>(job => job.WithIdentity(RetentionCleanupJob.Key));
+            quartz.AddTrigger(trigger => trigger
+                .ForJob(RetentionCleanupJob.Key)
+                .WithCronSchedule(retentionSettings.CleanupCron, cron => cron.InTimeZone(TimeZoneInfo.Utc)));
             quartz.AddJob<WebhookSenderJob>(job => job.WithIdentity(WebhookSenderJob.Key));
             quartz.AddTrigger(trigger => trigger
                 .ForJob(WebhookSenderJob.Key)

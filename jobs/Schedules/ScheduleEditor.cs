@@ -47,6 +47,7 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
             recordsPerFile = definition.RecordsPerFile,
             enabled = settings.Enabled,
             skip = settings.SkipWhileUnfinished,
+            keepLast = settings.KeepLastExports,
             nextFireAt,
             createdBy = savedBy,
             now,
@@ -58,8 +59,8 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
                 scheduleId = await connection.ExecuteScalarAsync<long>(
                     database.Provider.InsertReturningId(
                         "export_schedules",
-                        "collection_id, name, cron, time_zone, name_pattern, records_per_file, enabled, skip_while_unfinished, next_fire_at, created_by, created_at",
-                        "@id, @name, @cron, @timeZone, @namePattern, @recordsPerFile, @enabled, @skip, @nextFireAt, @createdBy, @now"),
+                        "collection_id, name, cron, time_zone, name_pattern, records_per_file, enabled, skip_while_unfinished, keep_last_exports, next_fire_at, created_by, created_at",
+                        "@id, @name, @cron, @timeZone, @namePattern, @recordsPerFile, @enabled, @skip, @keepLast, @nextFireAt, @createdBy, @now"),
                     values);
             }
             else
@@ -67,7 +68,8 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
                 await connection.ExecuteAsync("""
                     UPDATE export_schedules
                        SET name = @name, cron = @cron, time_zone = @timeZone, name_pattern = @namePattern,
-                           records_per_file = @recordsPerFile, enabled = @enabled, skip_while_unfinished = @skip, next_fire_at = @nextFireAt
+                           records_per_file = @recordsPerFile, enabled = @enabled, skip_while_unfinished = @skip,
+                           keep_last_exports = @keepLast, next_fire_at = @nextFireAt
                      WHERE id = @scheduleId AND collection_id = @id
                     """, values);
             }
@@ -162,6 +164,8 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
         var check = ScheduleDefinition.Check(settings.Cron, settings.TimeZone, settings.NamePattern, settings.RecordsPerFile, now);
         foreach (var (field, problem) in check.Problems)
             problems.Add(new InputProblem(field, problem));
+        if (settings.KeepLastExports is < 1)
+            problems.Add(new InputProblem("KeepLastExports", "Keep the last N exports must be 1 or more, or empty to keep them all."));
         return new Checked(name, check.Definition, problems);
     }
 

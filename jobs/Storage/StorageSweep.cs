@@ -11,7 +11,9 @@ namespace JobTracker.Jobs.Storage;
 /// Removes what a crash can leave behind in storage: stored_files rows that no job and no batch refers to
 /// (with their chunks or their file), and files in the storage folder that no row names (uploads cut off
 /// mid-write, temp and batch files of exports that never committed). Runs at start-up, after the
-/// migrations. Only what has been left alone for JobTracker:OrphanFileAge is touched, so an upload or
+/// migrations, and (the folder listing included) after each nightly retention cleanup; every
+/// JobTracker:OrphanFileAge in between only the rows are swept (<see cref="RunRowsAsync"/>), which is an indexed
+/// query rather than a listing of the whole storage folder. Only what has been left alone for JobTracker:OrphanFileAge is touched, so an upload or
 /// export another node is writing right now into the shared folder or database is never removed; and
 /// only names this program makes are touched (generated upload names, exports/{jobId}/), whatever else
 /// sits in the folder.
@@ -27,6 +29,18 @@ public sealed partial class StorageSweep(Database database, FileStore files, IOp
         if (rows + removed > 0)
             logger.LogInformation("Storage sweep removed {Rows} stored files and {Files} files in the storage folder that nothing referred to", rows, removed);
         return (rows, removed);
+    }
+
+    /// <summary>
+    /// Only the rows older than JobTracker:OrphanFileAge before <paramref name="now"/> (UTC) that nothing refers to,
+    /// with their chunks or their file: what the periodic sweep does between nightly cleanups (an upload stored for
+    /// its column mapping that nobody confirmed or cancelled, in either storage kind). Returns how many went.
+    /// </summary>
+    public async Task<int> RunRowsAsync(DateTime now, CancellationToken cancellationToken = default)
+    {
+        var rows = await SweepRowsAsync(now - options.Value.OrphanFileAge, cancellationToken);
+        if (rows > 0) logger.LogInformation("Storage sweep removed {Rows} stored files that nothing referred to", rows);
+        return rows;
     }
 
     /// <summary>

@@ -4,9 +4,10 @@ using Quartz;
 namespace JobTracker.Jobs.Storage;
 
 /// <summary>
-/// The storage sweep (<see cref="StorageSweep"/>) again every JobTracker:OrphanFileAge (at least a minute) while
-/// the process runs, not only at start-up: an upload stored for its column mapping that nobody confirms or
-/// cancels is removed once it is that old, whether or not the server restarts. A sweep that fails is logged
+/// The storage sweep's rows (<see cref="StorageSweep.RunRowsAsync"/>) again every JobTracker:OrphanFileAge (at least a
+/// minute) while the process runs, not only at start-up: an upload stored for its column mapping that nobody confirms
+/// or cancels is removed once it is that old, whether or not the server restarts. The storage folder is listed only
+/// at start-up and after the nightly retention cleanup, so this stays cheap however many files are stored. A sweep that fails is logged
 /// and tried again at the next interval.
 /// </summary>
 [DisallowConcurrentExecution]
@@ -25,7 +26,7 @@ public sealed class StorageSweepJob(StorageSweep sweep, ILogger<StorageSweepJob>
     {
         try
         {
-            await sweep.RunAsync(DateTime.UtcNow, cancellationToken);
+            await sweep.RunRowsAsync(DateTime.UtcNow, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -21,13 +21,15 @@ public static class ScheduleEndpoints
     /// <summary>A schedule as the Schedules page shows it: its next fires in its own time zone (none while paused), or why it cannot fire.</summary>
     public sealed record ScheduleInfo(
         long Id, string Name, string Cron, string TimeZone, string NamePattern, int RecordsPerFile, bool Enabled,
-        IReadOnlyList<DateTimeOffset> NextFires, string? NextExportName, LastRun? LastRun, string? Problem);
+        IReadOnlyList<DateTimeOffset> NextFires, string? NextExportName, LastRun? LastRun, string? Problem, int? KeepLastExports);
 
     /// <summary>
     /// A schedule to create or change. Creating, a missing value takes the form's default (cron 0 0 2 * * ? in UTC,
-    /// names nightly-{yyyyMMdd}, 10,000 records per file, enabled); changing, a missing value stays as it is.
+    /// names nightly-{yyyyMMdd}, 10,000 records per file, enabled, every export's files kept); changing, a missing value
+    /// stays as it is. KeepLastExports: only the newest N finished exports keep their files (0 = no limit).
     /// </summary>
-    public sealed record ScheduleRequest(string? Name, string? Cron, string? TimeZone, string? NamePattern, int? RecordsPerFile, bool? Enabled);
+    public sealed record ScheduleRequest(
+        string? Name, string? Cron, string? TimeZone, string? NamePattern, int? RecordsPerFile, bool? Enabled, int? KeepLastExports = null);
 
     public static void MapScheduleEndpoints(this RouteGroupBuilder api)
     {
@@ -102,7 +104,7 @@ public static class ScheduleEndpoints
         var lastRun = line.LastJobId is { } jobId && view.LastRunAt is { } at ? new LastRun(jobId, line.LastJobStatus ?? "", at, line.LastJobFinishedAt) : null;
         // A paused schedule does not fire: no next fires until it is resumed.
         return new ScheduleInfo(line.Id, line.Name, line.Cron, line.TimeZone, line.NamePattern, line.RecordsPerFile, line.Enabled,
-            line.Enabled ? view.NextFires : [], line.Enabled ? view.NextExportName : null, lastRun, view.Problem);
+            line.Enabled ? view.NextFires : [], line.Enabled ? view.NextExportName : null, lastRun, view.Problem, line.KeepLastExports);
     }
 
     /// <summary>The collection's schedules, or null when there is no such collection.</summary>
@@ -130,7 +132,8 @@ public static class ScheduleEndpoints
             if (await CollectionHeading.LoadAsync(connection, id) is null) return ApiProblems.CollectionNotFound(id);
         }
         var settings = new ScheduleSettings(request.Name, request.Cron ?? "0 0 2 * * ?", request.TimeZone ?? "UTC", request.NamePattern ?? "nightly-{yyyyMMdd}",
-            request.RecordsPerFile ?? ExportSubmission.DefaultRecordsPerFile, request.Enabled ?? true);
+            request.RecordsPerFile ?? ExportSubmission.DefaultRecordsPerFile, request.Enabled ?? true,
+            KeepLastExports: request.KeepLastExports is > 0 ? request.KeepLastExports : null);
         try
         {
             var saved = await editor.SaveAsync(id, null, settings, context.UserName(), DateTime.UtcNow, context.RequestAborted);
@@ -153,7 +156,8 @@ public static class ScheduleEndpoints
         }
         if (stored is null) return ScheduleNotFound(id, scheduleId);
         var settings = new ScheduleSettings(request.Name ?? stored.Name, request.Cron ?? stored.Cron, request.TimeZone ?? stored.TimeZone,
-            request.NamePattern ?? stored.NamePattern, request.RecordsPerFile ?? stored.RecordsPerFile, request.Enabled ?? stored.Enabled);
+            request.NamePattern ?? stored.NamePattern, request.RecordsPerFile ?? stored.RecordsPerFile, request.Enabled ?? stored.Enabled,
+            stored.SkipWhileUnfinished, request.KeepLastExports is { } keep ? (keep > 0 ? keep : null) : stored.KeepLastExports);
         try
         {
             await editor.SaveAsync(id, scheduleId, settings, context.UserName(), DateTime.UtcNow, context.RequestAborted);

@@ -32,6 +32,9 @@ public sealed class RecordModel(Database database) : PageModel
 
     public long? LastJobId { get; private set; }
 
+    /// <summary>The last job was deleted by the retention cleanup (JobTracker:Retention:FinishedJobDays); the record keeps its data.</summary>
+    public bool LastJobExpired { get; private set; }
+
     /// <summary>The record's JSON, indented (Razor HTML-encodes it where it is shown).</summary>
     public string Json { get; private set; } = "";
 
@@ -50,6 +53,8 @@ public sealed class RecordModel(Database database) : PageModel
         Key = key;
         Version = record.Version;
         LastJobId = record.LastJobId;
+        LastJobExpired = record.LastJobId is { } jobId
+            && await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE id = @jobId", new { jobId }) == 0;
         Json = Indent(record.Data is byte[] bytes ? bytes : Encoding.UTF8.GetBytes(record.Data.ToString() ?? ""));
         return Page();
     }

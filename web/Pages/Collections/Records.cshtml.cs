@@ -51,6 +51,9 @@ public sealed class RecordsModel(Database database) : PageModel
             before,
         })!;
 
+    /// <summary>Last jobs of this page's records that the retention cleanup deleted.</summary>
+    public IReadOnlySet<long> ExpiredJobs { get; private set; } = new HashSet<long>();
+
     public async Task<IActionResult> OnGetAsync(long id, string? q, string? match, string? after, string? before)
     {
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
@@ -90,6 +93,13 @@ public sealed class RecordsModel(Database database) : PageModel
             HasPreviousPage = after is not null;
         }
         Records = lines;
+        // Last jobs the retention cleanup deleted (a page names a few distinct jobs): shown as expired, not linked.
+        var gone = new HashSet<long>();
+        foreach (var jobId in lines.Select(line => line.LastJobId).OfType<long>().Distinct())
+        {
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE id = @jobId", new { jobId }) == 0) gone.Add(jobId);
+        }
+        ExpiredJobs = gone;
         return Page();
     }
 }

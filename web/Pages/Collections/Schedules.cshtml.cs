@@ -35,6 +35,7 @@ public sealed class SchedulesModel(Database database) : PageModel
         public DateTime? LastJobCreatedAt { get; init; }
         public DateTime? LastJobFinishedAt { get; init; }
         public bool SkipWhileUnfinished { get; init; }
+        public int? KeepLastExports { get; init; }
         public DateTime? LastSkippedAt { get; init; }
         public string? LastSkipReason { get; init; }
     }
@@ -81,7 +82,7 @@ public sealed class SchedulesModel(Database database) : PageModel
             SELECT s.id AS Id, s.name AS Name, s.cron AS Cron, s.time_zone AS TimeZone,
                    s.name_pattern AS NamePattern, s.records_per_file AS RecordsPerFile, s.enabled AS Enabled,
                    j.id AS LastJobId, j.status AS LastJobStatus, j.created_at AS LastJobCreatedAt,
-                   j.finished_at AS LastJobFinishedAt, s.skip_while_unfinished AS SkipWhileUnfinished,
+                   j.finished_at AS LastJobFinishedAt, s.skip_while_unfinished AS SkipWhileUnfinished, s.keep_last_exports AS KeepLastExports,
                    s.last_skipped_at AS LastSkippedAt, s.last_skip_reason AS LastSkipReason
               FROM export_schedules s
               LEFT JOIN jobs j ON j.id = (SELECT MAX(id) FROM jobs WHERE schedule_id = s.id)

@@ -29,6 +29,9 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
         public int RecordsPerFile { get; set; } = ExportSubmission.DefaultRecordsPerFile;
         public bool Enabled { get; set; } = true;
         public bool SkipWhileUnfinished { get; set; } = true;
+
+        /// <summary>"Keep the last N exports" (empty = no limit).</summary>
+        public int? KeepLastExports { get; set; }
     }
 
 
@@ -73,6 +76,7 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
                 RecordsPerFile = stored.RecordsPerFile,
                 Enabled = stored.Enabled,
                 SkipWhileUnfinished = stored.SkipWhileUnfinished,
+                KeepLastExports = stored.KeepLastExports,
             };
         }
         Preview = Check(DateTime.UtcNow);
@@ -98,7 +102,8 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
 
         var now = DateTime.UtcNow;
         Preview = Check(now);
-        var settings = new ScheduleSettings(Input.Name, Input.Cron, Input.TimeZone, Input.NamePattern, Input.RecordsPerFile, Input.Enabled, Input.SkipWhileUnfinished);
+        var settings = new ScheduleSettings(Input.Name, Input.Cron, Input.TimeZone, Input.NamePattern, Input.RecordsPerFile, Input.Enabled, Input.SkipWhileUnfinished,
+            Input.KeepLastExports);
         if (!ModelState.IsValid)
         {
             // The form did not bind (the framework says why): say what else is wrong, and change nothing.

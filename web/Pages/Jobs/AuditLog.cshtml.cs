@@ -17,11 +17,25 @@ namespace JobTracker.Web.Pages.Jobs;
 [Authorize(Policy = Policies.CanDownload)]
 public sealed class AuditLogModel(Database database, AuditLog auditLog) : PageModel
 {
+    /// <summary>Set when what this download needs expired (JobTracker:Retention): the page says when, with 410 Gone.</summary>
+    public string? Expired { get; private set; }
+
+    public long JobId { get; private set; }
+
+    private PageResult Gone(long id, string expired)
+    {
+        JobId = id;
+        Expired = expired;
+        Response.StatusCode = StatusCodes.Status410Gone;
+        return Page();
+    }
+
     public async Task<IActionResult> OnGetAsync(long id, int? batchNo)
     {
         await using (var connection = await database.OpenAsync(HttpContext.RequestAborted))
         {
             if (!await ExistsAsync(connection, id, batchNo)) return NotFound();
+            if (await Expiry.TextAsync(HttpContext, connection, id, JobTypes.Import, audit: true) is { } expired) return Gone(id, expired);
         }
         await WriteAsync(Response, auditLog, id, batchNo, HttpContext.RequestAborted);
         return new EmptyResult();

@@ -17,9 +17,23 @@ namespace JobTracker.Web.Pages.Jobs;
 [Authorize(Policy = Policies.CanDownload)]
 public sealed class BatchFileModel(Database database, FileStore fileStore) : PageModel
 {
+    /// <summary>Set when what this download needs expired (JobTracker:Retention): the page says when, with 410 Gone.</summary>
+    public string? Expired { get; private set; }
+
+    public long JobId { get; private set; }
+
+    private PageResult Gone(long id, string expired)
+    {
+        JobId = id;
+        Expired = expired;
+        Response.StatusCode = StatusCodes.Status410Gone;
+        return Page();
+    }
+
     public async Task<IActionResult> OnGetAsync(long id, int batchNo)
     {
-        if (await OpenAsync(database, fileStore, id, batchNo, HttpContext.RequestAborted) is not { } stored) return NotFound();
+        if (await OpenAsync(database, fileStore, id, batchNo, HttpContext.RequestAborted) is not { } stored)
+            return await Expiry.TextAsync(HttpContext, database, id, JobTypes.Export, audit: false) is { } expired ? Gone(id, expired) : NotFound();
         Response.Headers.CacheControl = "no-store";
         return new FileStreamResult(stored.Content, "application/json") { FileDownloadName = stored.File.FileName, EnableRangeProcessing = true };
     }

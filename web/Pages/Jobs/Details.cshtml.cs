@@ -57,6 +57,10 @@ public sealed class DetailsModel(Database database) : PageModel
         public bool DryRun { get; init; }
         public long? RetryOfJobId { get; init; }
 
+        /// <summary>When the retention cleanup deleted the job's files, and its audit log (null: kept).</summary>
+        public DateTime? FilesExpiredAt { get; init; }
+        public DateTime? AuditExpiredAt { get; init; }
+
         /// <summary>A CSV import's column mapping (jobs.column_mapping), as JSON.</summary>
         public string? ColumnMapping { get; init; }
 
@@ -215,7 +219,8 @@ public sealed class DetailsModel(Database database) : PageModel
                    j.finished_at AS FinishedAt, j.total_rows AS TotalRows, j.succeeded_rows AS SucceededRows,
                    j.failed_rows AS FailedRows, j.batch_count AS BatchCount, j.batch_size AS BatchSize,
                    j.export_name AS ExportName, j.dry_run AS DryRun, j.retry_of_job_id AS RetryOfJobId,
-                   j.column_mapping AS ColumnMapping, c.id AS CollectionId, c.name AS CollectionName, w.id AS WorkspaceId, w.name AS WorkspaceName
+                   j.column_mapping AS ColumnMapping, j.files_expired_at AS FilesExpiredAt, j.audit_expired_at AS AuditExpiredAt,
+                   c.id AS CollectionId, c.name AS CollectionName, w.id AS WorkspaceId, w.name AS WorkspaceName
               FROM jobs j
               JOIN collections c ON c.id = j.collection_id
               JOIN workspaces w ON w.id = c.workspace_id

@@ -17,14 +17,30 @@ namespace JobTracker.Web.Pages.Jobs;
 [Authorize(Policy = Policies.CanDownload)]
 public sealed class ExportArchiveModel(Database database, FileStore fileStore, ILogger<ExportArchiveModel> logger) : PageModel
 {
+    /// <summary>Set when what this download needs expired (JobTracker:Retention): the page says when, with 410 Gone.</summary>
+    public string? Expired { get; private set; }
+
+    public long JobId { get; private set; }
+
+    private PageResult Gone(long id, string expired)
+    {
+        JobId = id;
+        Expired = expired;
+        Response.StatusCode = StatusCodes.Status410Gone;
+        return Page();
+    }
+
     private sealed record Export
     {
         public string? ExportName { get; init; }
         public string FileName { get; init; } = "";
     }
 
-    public async Task<IActionResult> OnGetAsync(long id) =>
-        await WriteAsync(Response, database, fileStore, logger, id, HttpContext.RequestAborted) ? new EmptyResult() : NotFound();
+    public async Task<IActionResult> OnGetAsync(long id)
+    {
+        if (await Expiry.TextAsync(HttpContext, database, id, JobTypes.Export, audit: false) is { } expired) return Gone(id, expired);
+        return await WriteAsync(Response, database, fileStore, logger, id, HttpContext.RequestAborted) ? new EmptyResult() : NotFound();
+    }
 
     /// <summary>
     /// Writes the export's archive to <paramref name="response"/> (this page and the REST API); false, with

@@ -17,6 +17,19 @@ namespace JobTracker.Web.Pages.Jobs;
 [Authorize(Policy = Policies.CanDownload)]
 public sealed class OriginalFileModel(Database database, FileStore fileStore) : PageModel
 {
+    /// <summary>Set when what this download needs expired (JobTracker:Retention): the page says when, with 410 Gone.</summary>
+    public string? Expired { get; private set; }
+
+    public long JobId { get; private set; }
+
+    private PageResult Gone(long id, string expired)
+    {
+        JobId = id;
+        Expired = expired;
+        Response.StatusCode = StatusCodes.Status410Gone;
+        return Page();
+    }
+
     private sealed record Source
     {
         public long? SourceFileId { get; init; }
@@ -26,10 +39,13 @@ public sealed class OriginalFileModel(Database database, FileStore fileStore) : 
     /// <summary>An open stored file, its name and its content type.</summary>
     public sealed record OpenFile(Stream Content, string FileName, string ContentType);
 
-    public async Task<IActionResult> OnGetAsync(long id) =>
-        await OpenAsync(database, fileStore, id, HttpContext.RequestAborted) is { } file
+    public async Task<IActionResult> OnGetAsync(long id)
+    {
+        if (await Expiry.TextAsync(HttpContext, database, id, JobTypes.Import, audit: false) is { } expired) return Gone(id, expired);
+        return await OpenAsync(database, fileStore, id, HttpContext.RequestAborted) is { } file
             ? new FileStreamResult(file.Content, file.ContentType) { FileDownloadName = file.FileName, EnableRangeProcessing = true }
             : NotFound();
+    }
 
     /// <summary>The job's imported file, opened for reading; null when the job has none (or it is gone).</summary>
     public static async Task<OpenFile?> OpenAsync(Database database, FileStore fileStore, long id, CancellationToken cancellationToken)
