@@ -47,6 +47,30 @@ public sealed class ActivityTrail(Database database)
     }
 
     /// <summary>
+    /// A download of one of job <paramref name="jobId"/>'s files (labelled with the job's file or export name), by the
+    /// page or the API endpoint that serves it, once it has found the file and before it sends it.
+    /// </summary>
+    public async Task RecordDownloadAsync(ActivityActor actor, string action, long jobId, string? detail, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("""
+            INSERT INTO activity (at_utc, actor_user_id, actor_name, via, action, object_kind, object_id, object_label, job_id, detail, client_address)
+            SELECT @Now, @UserId, @Name, @Via, @Action, @Kind, j.id, j.file_name, j.id, @Detail, @Address FROM jobs j WHERE j.id = @JobId
+            """, new
+        {
+            Now = DateTime.UtcNow,
+            actor.UserId,
+            Name = Cut(actor.Name, 200)!,
+            Via = Cut(actor.Via, 200),
+            Action = action,
+            Kind = ActivityObjects.Job,
+            Detail = Cut(detail, 1000),
+            Address = Cut(actor.Address, 100),
+            JobId = jobId,
+        });
+    }
+
+    /// <summary>
     /// A system actor's entry in the caller's transaction, e.g. the nightly cleanup:
     /// <c>RecordSystemAsync(connection, transaction, ActivityActor.Retention.Name, "Delete files", ActivityObjects.Job, jobId, label, jobId, "…")</c>.
     /// </summary>

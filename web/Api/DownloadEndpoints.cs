@@ -1,4 +1,5 @@
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
@@ -59,28 +60,33 @@ public static class DownloadEndpoints
                     ? $"There is no import with id {id}: only imports have an audit log."
                     : $"There is no import with id {id} that has a batch {batch}.");
         }
+        await context.RecordDownloadAsync(ActivityActions.DownloadAuditLog, id, batch is null ? null : $"batch {batch}");
         await AuditLogModel.WriteAsync(context.Response, auditLog, id, batch, context.RequestAborted);
         return TypedResults.Empty;
     }
 
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> OriginalFileAsync(
-        long id, HttpContext context, Database database, FileStore fileStore) =>
-        await OriginalFileModel.OpenAsync(database, fileStore, id, context.RequestAborted) is { } file
-            ? TypedResults.Stream(file.Content, file.ContentType, file.FileName, enableRangeProcessing: true)
-            : ApiProblems.NotFound($"Job {id} has no imported file to download: there is no such import, or its file is no longer stored.");
+        long id, HttpContext context, Database database, FileStore fileStore)
+    {
+        if (await OriginalFileModel.OpenAsync(database, fileStore, id, context.RequestAborted) is not { } file)
+            return ApiProblems.NotFound($"Job {id} has no imported file to download: there is no such import, or its file is no longer stored.");
+        await context.RecordDownloadAsync(ActivityActions.DownloadOriginal, id);
+        return TypedResults.Stream(file.Content, file.ContentType, file.FileName, enableRangeProcessing: true);
+    }
 
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> BatchFileAsync(
         long id, int batchNo, HttpContext context, Database database, FileStore fileStore)
     {
         if (await BatchFileModel.OpenAsync(database, fileStore, id, batchNo, context.RequestAborted) is not { } stored)
             return ApiProblems.NotFound($"Export job {id} has no finished batch file {batchNo}.");
+        await context.RecordDownloadAsync(ActivityActions.DownloadBatchFile, id, $"batch {batchNo}");
         context.Response.Headers.CacheControl = "no-store";
         return TypedResults.Stream(stored.Content, "application/json", stored.File.FileName, enableRangeProcessing: true);
     }
 
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ArchiveAsync(
         long id, HttpContext context, Database database, FileStore fileStore, ILoggerFactory loggers) =>
-        await ExportArchiveModel.WriteAsync(context.Response, database, fileStore, loggers.CreateLogger<ExportArchiveModel>(), id, context.RequestAborted)
+        await ExportArchiveModel.WriteAsync(context, database, fileStore, loggers.CreateLogger<ExportArchiveModel>(), id)
             ? TypedResults.Empty
             : ApiProblems.NotFound($"There is no export with id {id}.");
 }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Imports;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
@@ -23,6 +24,7 @@ public sealed class AuditLogModel(Database database, AuditLog auditLog) : PageMo
         {
             if (!await ExistsAsync(connection, id, batchNo)) return NotFound();
         }
+        await HttpContext.RecordDownloadAsync(ActivityActions.DownloadAuditLog, id, batchNo is null ? null : $"batch {batchNo}");
         await WriteAsync(Response, auditLog, id, batchNo, HttpContext.RequestAborted);
         return new EmptyResult();
     }

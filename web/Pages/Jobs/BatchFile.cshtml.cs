@@ -1,5 +1,6 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
@@ -20,6 +21,7 @@ public sealed class BatchFileModel(Database database, FileStore fileStore) : Pag
     public async Task<IActionResult> OnGetAsync(long id, int batchNo)
     {
         if (await OpenAsync(database, fileStore, id, batchNo, HttpContext.RequestAborted) is not { } stored) return NotFound();
+        await HttpContext.RecordDownloadAsync(ActivityActions.DownloadBatchFile, id, $"batch {batchNo}");
         Response.Headers.CacheControl = "no-store";
         return new FileStreamResult(stored.Content, "application/json") { FileDownloadName = stored.File.FileName, EnableRangeProcessing = true };
     }

@@ -1,3 +1,4 @@
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Imports;
 using JobTracker.Web.Hosting;
@@ -24,6 +25,7 @@ public sealed class FailedRowsModel(FailedRowsFile failedRows) : PageModel
             FileFormat.Json => "application/json",
             _ => "application/x-ndjson",
         };
+        await HttpContext.RecordDownloadAsync(ActivityActions.DownloadFailedRows, id);
         Response.SetAttachment(FailedRowsFile.FileName(id, format));
         await failedRows.WriteAsync(id, Response.Body, HttpContext.RequestAborted);
         return new EmptyResult();

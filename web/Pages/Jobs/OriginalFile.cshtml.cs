@@ -1,5 +1,6 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
@@ -26,10 +27,12 @@ public sealed class OriginalFileModel(Database database, FileStore fileStore) : 
     /// <summary>An open stored file, its name and its content type.</summary>
     public sealed record OpenFile(Stream Content, string FileName, string ContentType);
 
-    public async Task<IActionResult> OnGetAsync(long id) =>
-        await OpenAsync(database, fileStore, id, HttpContext.RequestAborted) is { } file
-            ? new FileStreamResult(file.Content, file.ContentType) { FileDownloadName = file.FileName, EnableRangeProcessing = true }
-            : NotFound();
+    public async Task<IActionResult> OnGetAsync(long id)
+    {
+        if (await OpenAsync(database, fileStore, id, HttpContext.RequestAborted) is not { } file) return NotFound();
+        await HttpContext.RecordDownloadAsync(ActivityActions.DownloadOriginal, id);
+        return new FileStreamResult(file.Content, file.ContentType) { FileDownloadName = file.FileName, EnableRangeProcessing = true };
+    }
 
     /// <summary>The job's imported file, opened for reading; null when the job has none (or it is gone).</summary>
     public static async Task<OpenFile?> OpenAsync(Database database, FileStore fileStore, long id, CancellationToken cancellationToken)
