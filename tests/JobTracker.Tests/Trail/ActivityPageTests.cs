@@ -15,13 +15,16 @@ namespace JobTracker.Tests.Trail;
 /// </summary>
 public sealed class ActivityPageTests(JobTrackerApp app) : IClassFixture<JobTrackerApp>
 {
+    /// <summary>Job ids no real job of the app has: the made-up entries below point at them.</summary>
+    private const long FakeJobs = 900_000;
+
     /// <summary>Entries written through the service, as a state change would, by a made-up actor unique to the test.</summary>
     private async Task<string> RecordAsync(int count, string action, long? jobId = null)
     {
         var who = "actor-" + Guid.NewGuid().ToString("N")[..8];
         var trail = app.Services.GetRequiredService<ActivityTrail>();
         for (var i = 0; i < count; i++)
-            await trail.RecordAsync(ActivityActor.InConsole(null, who, "10.0.0.7"), action, ActivityObjects.Job, jobId ?? i + 1, $"file-{i}.csv", jobId ?? i + 1);
+            await trail.RecordAsync(ActivityActor.InConsole(null, who, "10.0.0.7"), action, ActivityObjects.Job, jobId ?? FakeJobs + i, $"file-{i}.csv", jobId ?? FakeJobs + i);
         return who;
     }
 
@@ -60,9 +63,9 @@ public sealed class ActivityPageTests(JobTrackerApp app) : IClassFixture<JobTrac
         Assert.Empty(RowIds(none));
         Assert.Contains("No activity matches this search.", none);
 
-        var byJob = await admin.GetStringAsync($"/Activity?who={who}&job=7");
+        var byJob = await admin.GetStringAsync($"/Activity?who={who}&job={FakeJobs + 7}");
         Assert.Single(RowIds(byJob));
-        Assert.Contains("href=\"/Jobs/7\"", byJob);
+        Assert.Contains($"href=\"/Jobs/{FakeJobs + 7}\"", byJob);
 
         var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var tomorrow = DateTime.UtcNow.AddDays(2).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);

@@ -159,8 +159,8 @@ public sealed class ActivityTrailTests(JobTrackerApp app) : IClassFixture<JobTra
                 (expectedAction, kind, label, objectId, jobId) = (ActivityActions.DownloadAuditLog, ActivityObjects.Job, setupLabel!, setupJob, setupJob);
                 break;
             case "page: download audit log of a batch":
-                await AssertOkAsync(admin, $"/Jobs/{setupJob}/AuditLog/1");
-                (expectedAction, kind, label, objectId, jobId, detail) = (ActivityActions.DownloadAuditLog, ActivityObjects.Job, setupLabel!, setupJob, setupJob, "batch 1");
+                await AssertOkAsync(admin, $"/Jobs/{setupJob}/AuditLog/0");
+                (expectedAction, kind, label, objectId, jobId, detail) = (ActivityActions.DownloadAuditLog, ActivityObjects.Job, setupLabel!, setupJob, setupJob, "batch 0");
                 break;
             case "page: download original file":
                 await AssertOkAsync(admin, $"/Jobs/{setupJob}/File");
