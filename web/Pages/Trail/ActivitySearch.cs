@@ -105,14 +105,14 @@ public sealed record ActivitySearch
         var parameters = Parameters();
         parameters.Add("Skip", 0);
         parameters.Add("Take", pageSize + 1);
-        var where = Where;
+        var pageWhere = Where;
         if (after is not null)
         {
-            where = "id < @After AND " + where;
+            pageWhere = "id < @After AND " + pageWhere;
             parameters.Add("After", after.Value);
         }
         var rows = (await connection.QueryAsync<ActivityLine>(
-            $"SELECT {ActivityLine.Columns} FROM activity WHERE {where} ORDER BY id DESC {provider.Paging}", parameters)).AsList();
+            $"SELECT {ActivityLine.Columns} FROM activity WHERE {pageWhere} ORDER BY id DESC {provider.Paging}", parameters)).AsList();
         var hasNext = rows.Count > pageSize;
         if (hasNext) rows.RemoveAt(rows.Count - 1);
         return new Page(rows, hasNext);
