@@ -54,6 +54,7 @@ public static class EngineRegistration
         services.AddSingleton<ImportSubmission>();
         services.AddSingleton<ExportSubmission>();
         services.AddSingleton<JobStopper>();
+        services.AddSingleton<Activity.ActivityTrail>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<FailedRowsFile>();
         services.AddSingleton<RetrySubmission>();

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 
 namespace JobTracker.Jobs.Catalog;
 
@@ -11,7 +12,7 @@ namespace JobTracker.Jobs.Catalog;
 /// collection is unfinished. A refused change throws <see cref="ChangeRefusedException"/> with
 /// problems on Name, KeyField, Fields[i].Name, Fields[i].Type (i counts schema rows from 0) or "".
 /// </summary>
-public sealed class CollectionEditor(Database database)
+public sealed class CollectionEditor(Database database, ActivityTrail activity)
 {
     private sealed record Stored(long WorkspaceId, string? KeyField, string SchemaJson);
 
@@ -26,26 +27,35 @@ public sealed class CollectionEditor(Database database)
     }
 
     /// <summary>Creates a collection in a workspace and returns its id.</summary>
-    public async Task<long> CreateAsync(long workspaceId, CollectionSettings settings, CancellationToken cancellationToken = default)
+    public async Task<long> CreateAsync(long workspaceId, CollectionSettings settings, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var (name, keyField, schemaJson, problems) = await CheckAsync(connection, workspaceId, null, null, settings);
         ChangeRefusedException.ThrowIfAny(problems);
-        return await connection.ExecuteScalarAsync<long>(
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var id = await connection.ExecuteScalarAsync<long>(
             database.Provider.InsertReturningId("collections", "workspace_id, name, key_field, schema_json, created_at", "@workspaceId, @name, @keyField, @schemaJson, @Now"),
-            new { workspaceId, name, keyField, schemaJson, Now = DateTime.UtcNow });
+            new { workspaceId, name, keyField, schemaJson, Now = DateTime.UtcNow }, transaction);
+        if (actor is not null)
+            await activity.RecordAsync(connection, transaction, actor, ActivityActions.CollectionCreate, ActivityObjects.Collection, id, name, null);
+        await transaction.CommitAsync(cancellationToken);
+        return id;
     }
 
     /// <summary>Changes a collection's name, key field and schema. False when there is no such collection.</summary>
-    public async Task<bool> UpdateAsync(long id, CollectionSettings settings, CancellationToken cancellationToken = default)
+    public async Task<bool> UpdateAsync(long id, CollectionSettings settings, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         if (await LoadAsync(connection, id) is not { } stored) return false;
         var (name, keyField, schemaJson, problems) = await CheckAsync(connection, stored.WorkspaceId, id, stored, settings);
         ChangeRefusedException.ThrowIfAny(problems);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(
             "UPDATE collections SET name = @name, key_field = @keyField, schema_json = @schemaJson WHERE id = @id",
-            new { name, keyField, schemaJson, id });
+            new { name, keyField, schemaJson, id }, transaction);
+        if (actor is not null)
+            await activity.RecordAsync(connection, transaction, actor, ActivityActions.CollectionEdit, ActivityObjects.Collection, id, name, null);
+        await transaction.CommitAsync(cancellationToken);
         return true;
     }
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Running;
 using JobTracker.Jobs.Storage;
@@ -15,6 +16,7 @@ public sealed class ImportSubmission(
     FileStore files,
     IOptions<EngineOptions> options,
     WorkerNudge nudge,
+    ActivityTrail activity,
     ILogger<ImportSubmission> logger)
 {
     /// <summary>
@@ -30,7 +32,7 @@ public sealed class ImportSubmission(
     /// </summary>
     public async Task<long> SubmitAsync(
         long collectionId, Stream content, string fileName, string initiatedBy, CancellationToken cancellationToken = default, long? declaredBytes = null,
-        bool dryRun = false, long? retryOf = null, string? columnMapping = null)
+        bool dryRun = false, long? retryOf = null, string? columnMapping = null, ActivityActor? actor = null)
     {
         if (fileName.Length == 0) throw new UploadRejectedException("Choose a file to import.");
         if (FileFormats.FromFileName(fileName) is not { } format) throw new UploadRejectedException("Only .csv, .json and .jsonl files can be imported.");
@@ -39,7 +41,7 @@ public sealed class ImportSubmission(
         var jobId = await files.SaveAsync(content, fileName, options.Value.MaxUploadBytes, declaredBytes, (connection, transaction, file) =>
         {
             stored = file;
-            return InsertJobAsync(connection, transaction, collectionId, file, format, initiatedBy, dryRun, retryOf, columnMapping);
+            return InsertJobAsync(connection, transaction, collectionId, file, format, initiatedBy, dryRun, retryOf, columnMapping, actor);
         }, cancellationToken);
         await nudge.WakeAsync(cancellationToken);
         logger.LogInformation("{UserName} submitted {JobKind} job {JobId} of {FileName} ({SizeBytes} bytes) into collection {CollectionId}",
@@ -63,7 +65,7 @@ public sealed class ImportSubmission(
     /// refer to it; the storage sweep removes a file only when no job refers to it). Returns the new job's id.
     /// </summary>
     /// <exception cref="ChangeRefusedException">The job is not a finished dry run, or its file is gone.</exception>
-    public async Task<long> ImportForRealAsync(long dryRunJobId, string initiatedBy, CancellationToken cancellationToken = default)
+    public async Task<long> ImportForRealAsync(long dryRunJobId, string initiatedBy, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -77,7 +79,8 @@ public sealed class ImportSubmission(
             throw new ChangeRefusedException("job", $"Job {dryRunJobId} is not a finished dry run.");
         if (job.SourceFileId is not { } fileId || !Enum.TryParse<FileFormat>(job.FileFormat, out var format))
             throw new ChangeRefusedException("job", $"The file of job {dryRunJobId} is no longer stored: import it again.");
-        var jobId = await InsertJobAsync(connection, transaction, job.CollectionId, new StoredFile(fileId, job.FileName, 0), format, initiatedBy, dryRun: false, retryOf: null, job.ColumnMapping);
+        var jobId = await InsertJobAsync(connection, transaction, job.CollectionId, new StoredFile(fileId, job.FileName, 0), format, initiatedBy, dryRun: false, retryOf: null, job.ColumnMapping, actor,
+            ActivityActions.ImportForReal, $"of dry run {dryRunJobId}");
         await transaction.CommitAsync(cancellationToken);
         await nudge.WakeAsync(cancellationToken);
         logger.LogInformation("{UserName} submitted import job {JobId} of the file of dry run {DryRunJobId} into collection {CollectionId}",
@@ -89,7 +92,7 @@ public sealed class ImportSubmission(
     public async Task<long> SubmitAsync(long collectionId, StoredFile file, FileFormat format, string initiatedBy, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var jobId = await InsertJobAsync(connection, null, collectionId, file, format, initiatedBy, dryRun: false, retryOf: null, columnMapping: null);
+        var jobId = await InsertJobAsync(connection, null, collectionId, file, format, initiatedBy, dryRun: false, retryOf: null, columnMapping: null, actor: null);
         await nudge.WakeAsync(cancellationToken);
         return jobId;
     }
@@ -101,7 +104,7 @@ public sealed class ImportSubmission(
     /// </summary>
     /// <exception cref="ChangeRefusedException">The file is no longer waiting: imported already, cancelled or removed.</exception>
     internal async Task<long> SubmitPendingAsync(
-        long collectionId, long fileId, string columnMapping, bool dryRun, string initiatedBy, CancellationToken cancellationToken)
+        long collectionId, long fileId, string columnMapping, bool dryRun, string initiatedBy, CancellationToken cancellationToken, ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -114,7 +117,8 @@ public sealed class ImportSubmission(
         if (fileName is null || FileFormats.FromFileName(fileName) is not { } format)
             throw new ChangeRefusedException("file", MappingStep.FileGone);
         var jobId = await InsertJobAsync(
-            connection, transaction, collectionId, new StoredFile(fileId, fileName, 0), format, initiatedBy, dryRun, retryOf: null, columnMapping);
+            connection, transaction, collectionId, new StoredFile(fileId, fileName, 0), format, initiatedBy, dryRun, retryOf: null, columnMapping, actor,
+            detail: "with a reviewed column mapping");
         await transaction.CommitAsync(cancellationToken);
         await nudge.WakeAsync(cancellationToken);
         logger.LogInformation("{UserName} submitted {JobKind} job {JobId} of {FileName} into collection {CollectionId} with a reviewed column mapping",
@@ -122,10 +126,11 @@ public sealed class ImportSubmission(
         return jobId;
     }
 
-    private Task<long> InsertJobAsync(
+    private async Task<long> InsertJobAsync(
         DbConnection connection, DbTransaction? transaction, long collectionId, StoredFile file, FileFormat format, string initiatedBy,
-        bool dryRun, long? retryOf, string? columnMapping) =>
-        connection.ExecuteScalarAsync<long>(
+        bool dryRun, long? retryOf, string? columnMapping, ActivityActor? actor, string? action = null, string? detail = null)
+    {
+        var jobId = await connection.ExecuteScalarAsync<long>(
             database.Provider.InsertReturningId(
                 "jobs",
                 "collection_id, job_type, file_name, file_format, source_file_id, status, initiated_by, batch_size, created_at, dry_run, retry_of_job_id, column_mapping",
@@ -145,4 +150,9 @@ public sealed class ImportSubmission(
                 ColumnMapping = columnMapping,
             },
             transaction);
+        action ??= retryOf is not null ? ActivityActions.Retry : dryRun ? ActivityActions.SubmitDryRun : ActivityActions.SubmitImport;
+        detail ??= retryOf is { } retried ? $"of job {retried}" : null;
+        await activity.RecordAsync(connection, transaction, actor ?? ActivityActor.Named(initiatedBy), action, ActivityObjects.Job, jobId, file.FileName, jobId, detail);
+        return jobId;
+    }
 }

@@ -1,5 +1,6 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Logging;
@@ -31,7 +32,7 @@ public sealed class MappingStep(
     internal const string FileGone = "This file is no longer waiting for its column mapping: it was imported, cancelled, or left too long. Upload it again.";
 
     /// <summary>
-    /// Stores an upload (as <see cref="ImportSubmission.SubmitAsync(long, Stream, string, string, CancellationToken, long?, bool, long?, string?)"/>
+    /// Stores an upload (as <see cref="ImportSubmission.SubmitAsync(long, Stream, string, string, CancellationToken, long?, bool, long?, string?, ActivityActor?)"/>
     /// does, with the same limits and refusals) without queueing its import, and returns its stored file id.
     /// </summary>
     /// <exception cref="UploadRejectedException">The file cannot be imported; the message says why.</exception>
@@ -74,7 +75,8 @@ public sealed class MappingStep(
     /// <exception cref="ChangeRefusedException">The mapping cannot be used (two columns for one field, no column for the
     /// key field), or the file is no longer waiting.</exception>
     public async Task<long> ConfirmAsync(
-        long collectionId, long fileId, IReadOnlyList<MappedColumn> chosen, bool dryRun, string initiatedBy, CancellationToken cancellationToken = default)
+        long collectionId, long fileId, IReadOnlyList<MappedColumn> chosen, bool dryRun, string initiatedBy, CancellationToken cancellationToken = default,
+        ActivityActor? actor = null)
     {
         ArgumentNullException.ThrowIfNull(chosen);
         CollectionRow? collection;
@@ -88,7 +90,7 @@ public sealed class MappingStep(
         var preview = await PreviewAsync(fileId, collection, chosen, cancellationToken) ?? throw new ChangeRefusedException("file", FileGone);
         if (preview.Mapping is not { } mapping) throw new ChangeRefusedException("file", preview.Problem ?? FileGone);
         if (mapping.Problem is { } problem) throw new ChangeRefusedException("mapping", problem);
-        return await imports.SubmitPendingAsync(collectionId, fileId, ColumnMapping.ToJson(mapping.Columns), dryRun, initiatedBy, cancellationToken);
+        return await imports.SubmitPendingAsync(collectionId, fileId, ColumnMapping.ToJson(mapping.Columns), dryRun, initiatedBy, cancellationToken, actor);
     }
 
     /// <summary>Deletes the stored file if it is still waiting for its mapping; false when it was not (imported, or gone).</summary>

@@ -39,7 +39,8 @@ public sealed class RetrySubmission(Database database, FailedRowsFile failedRows
     /// <exception cref="ChangeRefusedException">The job has no failed rows to retry, or its file is gone.</exception>
     /// <exception cref="UploadRejectedException">The corrected file cannot be imported; the message says why.</exception>
     public async Task<long> RetryAsync(
-        long jobId, Stream? corrected, string? fileName, string initiatedBy, long? declaredBytes = null, CancellationToken cancellationToken = default)
+        long jobId, Stream? corrected, string? fileName, string initiatedBy, long? declaredBytes = null, CancellationToken cancellationToken = default,
+        Activity.ActivityActor? actor = null)
     {
         Job? job;
         await using (var connection = await database.OpenAsync(cancellationToken))
@@ -57,7 +58,7 @@ public sealed class RetrySubmission(Database database, FailedRowsFile failedRows
             throw new ChangeRefusedException("job", $"Job {jobId} has no failed rows to retry: only an import that ran with errors or failed has them, and only while its file is stored.");
 
         if (corrected is not null)
-            return await imports.SubmitAsync(job.CollectionId, corrected, fileName ?? "", initiatedBy, cancellationToken, declaredBytes, retryOf: jobId, columnMapping: job.ColumnMapping);
+            return await imports.SubmitAsync(job.CollectionId, corrected, fileName ?? "", initiatedBy, cancellationToken, declaredBytes, retryOf: jobId, columnMapping: job.ColumnMapping, actor: actor);
 
         // The failed-rows file is written into one end of a pipe while storage reads the other.
         var pipe = new Pipe();
@@ -79,7 +80,7 @@ public sealed class RetrySubmission(Database database, FailedRowsFile failedRows
         {
             await using var input = pipe.Reader.AsStream(leaveOpen: true);
             return await imports.SubmitAsync(
-                job.CollectionId, input, FailedRowsFile.FileName(jobId, format), initiatedBy, cancellationToken, retryOf: jobId, columnMapping: job.ColumnMapping);
+                job.CollectionId, input, FailedRowsFile.FileName(jobId, format), initiatedBy, cancellationToken, retryOf: jobId, columnMapping: job.ColumnMapping, actor: actor);
         }
         finally
         {

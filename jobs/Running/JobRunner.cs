@@ -27,6 +27,7 @@ public sealed class JobRunner(
     RunningJobs runningJobs,
     TransientRetry retry,
     WebhookOutbox webhooks,
+    Activity.ActivityTrail activity,
     IOptions<EngineOptions> options,
     ILogger<JobRunner> logger)
 {
@@ -182,7 +183,11 @@ public sealed class JobRunner(
             """,
             new { status, reason = JobStatusRollup.ReasonForFinishedJob(counts.Total, counts.Succeeded, counts.Failed), now, jobId, Owner },
             transaction);
-        if (finished == 1) await webhooks.RecordJobFinishedAsync(connection, transaction, jobId, now);
+        if (finished == 1)
+        {
+            await webhooks.RecordJobFinishedAsync(connection, transaction, jobId, now);
+            await activity.RecordJobFinishedAsync(connection, transaction, jobId, now);
+        }
         await transaction.CommitAsync();
         if (finished == 1)
             logger.LogInformation("Job {JobId} {Status}: {Succeeded} / {Total} rows", jobId, status, counts.Succeeded, counts.Total);
@@ -213,6 +218,7 @@ public sealed class JobRunner(
                  WHERE job_id = @jobId AND status IN (@Queued, @InProgress)
                 """, new { Failed = Status.Failed, now, jobId, Queued = Status.Queued, InProgress = Status.InProgress }, transaction);
             await webhooks.RecordJobFinishedAsync(connection, transaction, jobId, now);
+            await activity.RecordJobFinishedAsync(connection, transaction, jobId, now);
         }
         await transaction.CommitAsync();
         if (written == 0) return;

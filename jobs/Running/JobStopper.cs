@@ -1,5 +1,6 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Exports;
 using JobTracker.Jobs.Webhooks;
 
@@ -10,10 +11,10 @@ namespace JobTracker.Jobs.Running;
 /// CANCELED, and the job becomes CANCELED. Batches committed before the stop stay committed (for an
 /// export, their batch files stay; files of batches that did not commit are removed).
 /// </summary>
-public sealed class JobStopper(Database database, RunningJobs runningJobs, ExportWork exports, WebhookOutbox webhooks)
+public sealed class JobStopper(Database database, RunningJobs runningJobs, ExportWork exports, WebhookOutbox webhooks, ActivityTrail activity)
 {
     /// <summary>Stops a job that is not finished. Returns false when it had already finished (or does not exist).</summary>
-    public async Task<bool> StopAsync(long jobId, string stoppedBy, CancellationToken cancellationToken = default)
+    public async Task<bool> StopAsync(long jobId, string stoppedBy, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         // A worker in this process rolls its batch back now instead of at its next lease check,
         // which also frees the database's write lock for the statements below.
@@ -40,6 +41,9 @@ public sealed class JobStopper(Database database, RunningJobs runningJobs, Expor
                 """,
                 new { JobId = jobId, Canceled = Status.Canceled, Queued = Status.Queued, InProgress = Status.InProgress, Now = now }, transaction);
             await webhooks.RecordJobFinishedAsync(connection, transaction, jobId, now);
+            var label = await connection.QuerySingleAsync<string>("SELECT file_name FROM jobs WHERE id = @jobId", new { jobId }, transaction);
+            await activity.RecordAsync(connection, transaction, actor ?? ActivityActor.Named(stoppedBy), ActivityActions.StopJob,
+                ActivityObjects.Job, jobId, label, jobId, Status.Canceled);
         }
         await transaction.CommitAsync(cancellationToken);
         if (stopped == 1) await exports.RemoveUncommittedFilesAsync(jobId);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using Microsoft.Extensions.Logging;
 
 namespace JobTracker.Jobs.Schedules;
@@ -13,7 +14,7 @@ namespace JobTracker.Jobs.Schedules;
 /// so a paused schedule never catches up on fires. A refused change throws
 /// <see cref="ChangeRefusedException"/> with problems on Name, Cron, TimeZone, NamePattern or RecordsPerFile.
 /// </summary>
-public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> logger)
+public sealed class ScheduleEditor(Database database, ActivityTrail activity, ILogger<ScheduleEditor> logger)
 {
     public const int MaxNameLength = 100;
 
@@ -29,7 +30,8 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
 
     /// <summary>Creates (<paramref name="scheduleId"/> null) or changes a schedule of a collection, as checked at <paramref name="now"/>.</summary>
     public async Task<ScheduleState> SaveAsync(
-        long collectionId, long? scheduleId, ScheduleSettings settings, string savedBy, DateTime now, CancellationToken cancellationToken = default)
+        long collectionId, long? scheduleId, ScheduleSettings settings, string savedBy, DateTime now, CancellationToken cancellationToken = default,
+        ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var (name, checkedDefinition, problems) = await CheckAsync(connection, collectionId, scheduleId, settings, now);
@@ -52,6 +54,8 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
             createdBy = savedBy,
             now,
         };
+        var creating = scheduleId is null;
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
             if (scheduleId is null)
@@ -61,7 +65,7 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
                         "export_schedules",
                         "collection_id, name, cron, time_zone, name_pattern, records_per_file, enabled, skip_while_unfinished, keep_last_exports, next_fire_at, created_by, created_at",
                         "@id, @name, @cron, @timeZone, @namePattern, @recordsPerFile, @enabled, @skip, @keepLast, @nextFireAt, @createdBy, @now"),
-                    values);
+                    values, transaction);
             }
             else
             {
@@ -71,13 +75,23 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
                            records_per_file = @recordsPerFile, enabled = @enabled, skip_while_unfinished = @skip,
                            keep_last_exports = @keepLast, next_fire_at = @nextFireAt
                      WHERE id = @scheduleId AND collection_id = @id
-                    """, values);
+                    """, values, transaction);
             }
+            await activity.RecordAsync(connection, transaction, actor ?? ActivityActor.Named(savedBy),
+                creating ? ActivityActions.ScheduleCreate : ActivityActions.ScheduleEdit, ActivityObjects.Schedule, scheduleId, name, null,
+                $"{values.cron} in {values.timeZone}");
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (Exception duplicate) when (database.Provider.IsUniqueViolation(duplicate))
         {
+            await transaction.RollbackAsync(CancellationToken.None);
+            await transaction.DisposeAsync();
             // Another admin saved the same name in the meantime (UNIQUE (collection_id, name)).
             throw new ChangeRefusedException("Name", await NameTakenAsync(connection, collectionId, name));
+        }
+        finally
+        {
+            await transaction.DisposeAsync();
         }
         logger.LogInformation("{UserName} saved export schedule {ScheduleId} ({ScheduleName}) of collection {CollectionId}: {Cron} in {TimeZone}, next fire {NextFireAt}",
             savedBy, scheduleId, name, collectionId, values.cron, values.timeZone, nextFireAt);
@@ -85,13 +99,19 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
     }
 
     /// <summary>Pauses a schedule: it does not fire until resumed. Returns its name, or null when the collection has no such schedule.</summary>
-    public async Task<string?> PauseAsync(long collectionId, long scheduleId, string pausedBy, CancellationToken cancellationToken = default)
+    public async Task<string?> PauseAsync(long collectionId, long scheduleId, string pausedBy, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         if (await LoadAsync(connection, collectionId, scheduleId) is not { } stored) return null;
-        await connection.ExecuteAsync(
-            "UPDATE export_schedules SET enabled = @Paused, next_fire_at = NULL WHERE id = @scheduleId AND collection_id = @collectionId",
-            new { Paused = false, collectionId, scheduleId });
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await connection.ExecuteAsync(
+                "UPDATE export_schedules SET enabled = @Paused, next_fire_at = NULL WHERE id = @scheduleId AND collection_id = @collectionId",
+                new { Paused = false, collectionId, scheduleId }, transaction);
+            await activity.RecordAsync(connection, transaction, actor ?? ActivityActor.Named(pausedBy), ActivityActions.SchedulePause,
+                ActivityObjects.Schedule, scheduleId, stored.Name, null);
+            await transaction.CommitAsync(cancellationToken);
+        }
         logger.LogInformation("{UserName} paused export schedule {ScheduleId} ({ScheduleName})", pausedBy, scheduleId, stored.Name);
         return stored.Name;
     }
@@ -100,16 +120,22 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
     /// Resumes a paused schedule from now on: fires that fell while it was paused are not caught up.
     /// Returns null when the collection has no such schedule; refused when the stored schedule no longer reads.
     /// </summary>
-    public async Task<ScheduleState?> ResumeAsync(long collectionId, long scheduleId, string resumedBy, CancellationToken cancellationToken = default)
+    public async Task<ScheduleState?> ResumeAsync(long collectionId, long scheduleId, string resumedBy, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         if (await LoadAsync(connection, collectionId, scheduleId) is not { } stored) return null;
         var definition = ReadOrRefuse(stored.Name, stored.Cron, stored.TimeZone, stored.NamePattern, stored.RecordsPerFile);
 
         var nextFireAt = definition.NextFireAfter(DateTime.UtcNow);
-        await connection.ExecuteAsync(
-            "UPDATE export_schedules SET enabled = @Enabled, next_fire_at = @nextFireAt WHERE id = @scheduleId AND collection_id = @collectionId AND enabled = @Paused",
-            new { Enabled = true, Paused = false, collectionId, scheduleId, nextFireAt });
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            if (await connection.ExecuteAsync(
+                    "UPDATE export_schedules SET enabled = @Enabled, next_fire_at = @nextFireAt WHERE id = @scheduleId AND collection_id = @collectionId AND enabled = @Paused",
+                    new { Enabled = true, Paused = false, collectionId, scheduleId, nextFireAt }, transaction) == 1)
+                await activity.RecordAsync(connection, transaction, actor ?? ActivityActor.Named(resumedBy), ActivityActions.ScheduleResume,
+                    ActivityObjects.Schedule, scheduleId, stored.Name, null);
+            await transaction.CommitAsync(cancellationToken);
+        }
         logger.LogInformation("{UserName} resumed export schedule {ScheduleId} ({ScheduleName}), next fire {NextFireAt}", resumedBy, scheduleId, stored.Name, nextFireAt);
         return new ScheduleState(scheduleId, stored.Name, definition, nextFireAt);
     }
@@ -118,7 +144,7 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
     /// Deletes a schedule. Its jobs stay (Initiated By still names it) but forget its id, which the database
     /// may give a later schedule. Returns its name, or null when the collection has no such schedule.
     /// </summary>
-    public async Task<string?> DeleteAsync(long collectionId, long scheduleId, string deletedBy, CancellationToken cancellationToken = default)
+    public async Task<string?> DeleteAsync(long collectionId, long scheduleId, string deletedBy, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         if (await LoadAsync(connection, collectionId, scheduleId) is not { } stored) return null;
@@ -126,6 +152,8 @@ public sealed class ScheduleEditor(Database database, ILogger<ScheduleEditor> lo
         {
             await connection.ExecuteAsync("UPDATE jobs SET schedule_id = NULL WHERE schedule_id = @scheduleId", new { scheduleId }, transaction);
             await connection.ExecuteAsync("DELETE FROM export_schedules WHERE id = @scheduleId AND collection_id = @collectionId", new { collectionId, scheduleId }, transaction);
+            await activity.RecordAsync(connection, transaction, actor ?? ActivityActor.Named(deletedBy), ActivityActions.ScheduleDelete,
+                ActivityObjects.Schedule, scheduleId, stored.Name, null);
             await transaction.CommitAsync(cancellationToken);
         }
         logger.LogInformation("{UserName} deleted export schedule {ScheduleId} ({ScheduleName})", deletedBy, scheduleId, stored.Name);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Exports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ namespace JobTracker.Jobs.Schedules;
 public sealed class ScheduleFirer(
     Database database,
     ExportSubmission exports,
+    ActivityTrail activity,
     IOptions<ScheduleOptions> options,
     ILogger<ScheduleFirer> logger)
 {
@@ -81,7 +83,8 @@ public sealed class ScheduleFirer(
 
         var jobId = await exports.SubmitAsync(
             fire.CollectionId, exportName, fire.RecordsPerFile, InitiatedBy(fire.Name),
-            fire.Id, due, notes.Count == 0 ? null : string.Join(" ", notes), cancellationToken);
+            fire.Id, due, notes.Count == 0 ? null : string.Join(" ", notes), cancellationToken,
+            ActivityActor.Schedule(fire.Name), ActivityActions.ScheduleFire);
 
         var next = definition.NextFireAfter(now);
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -126,11 +129,16 @@ public sealed class ScheduleFirer(
         var reason = $"The previous export (job {previous.Id}) was still {previous.Status}.";
         var next = definition.NextFireAfter(now);
         await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var advanced = await connection.ExecuteAsync("""
             UPDATE export_schedules
                SET next_fire_at = @next, last_skipped_at = @due, last_skip_reason = @reason
              WHERE id = @Id AND enabled = @Enabled AND next_fire_at = @due
-            """, new { next, fire.Id, Enabled = true, due, reason });
+            """, new { next, fire.Id, Enabled = true, due, reason }, transaction);
+        if (advanced == 1)
+            await activity.RecordAsync(connection, transaction, ActivityActor.Schedule(fire.Name), ActivityActions.ScheduleSkip,
+                ActivityObjects.Schedule, fire.Id, fire.Name, previous.Id, reason);
+        await transaction.CommitAsync(cancellationToken);
         if (advanced == 1)
             logger.LogWarning("Schedule {ScheduleId} ({ScheduleName}) skipped its fire for {FireTime}: {Reason} Next fire {NextFire}",
                 fire.Id, fire.Name, definition.Describe(due), reason, next is { } n ? definition.Describe(n) : "none");
@@ -140,7 +148,7 @@ public sealed class ScheduleFirer(
     /// "Run now": an export job right away, initiated by the schedule (paused or not), named from the
     /// pattern at this moment. Returns the job id, or null when the schedule does not exist.
     /// </summary>
-    public async Task<long?> RunNowAsync(long scheduleId, string userName, CancellationToken cancellationToken = default)
+    public async Task<long?> RunNowAsync(long scheduleId, string userName, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         ScheduleRow? schedule;
         await using (var connection = await database.OpenAsync(cancellationToken))
@@ -156,7 +164,8 @@ public sealed class ScheduleFirer(
         var exportName = ExportName(definition, schedule.Id, now, notes);
         var jobId = await exports.SubmitAsync(
             schedule.CollectionId, exportName, schedule.RecordsPerFile, InitiatedBy(schedule.Name),
-            schedule.Id, now, string.Join(" ", notes), cancellationToken);
+            schedule.Id, now, string.Join(" ", notes), cancellationToken,
+            actor ?? ActivityActor.Named(userName), ActivityActions.ScheduleRunNow);
         logger.LogInformation("{UserName} ran schedule {ScheduleId} ({ScheduleName}) now: export job {JobId} ({ExportName})",
             userName, schedule.Id, schedule.Name, jobId, exportName);
         return jobId;

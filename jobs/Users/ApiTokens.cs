@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using Microsoft.Extensions.Logging;
 
 namespace JobTracker.Jobs.Users;
@@ -11,7 +12,7 @@ namespace JobTracker.Jobs.Users;
 /// its SHA-256, like a session's. A token acts as its user with the user's role as it is now, and stops
 /// working when it is revoked or its user is disabled.
 /// </summary>
-public sealed class ApiTokens(Database database, ILogger<ApiTokens> logger)
+public sealed class ApiTokens(Database database, ActivityTrail activity, ILogger<ApiTokens> logger)
 {
     public const int MaxNameLength = 100;
 
@@ -29,7 +30,7 @@ public sealed class ApiTokens(Database database, ILogger<ApiTokens> logger)
     /// is not stored and cannot be shown again. Refused (<see cref="ChangeRefusedException"/> on Name) for
     /// a blank or too long name, a name the user's live tokens already have, or too many live tokens.
     /// </summary>
-    public async Task<CreatedApiToken> CreateAsync(long userId, string? name, CancellationToken cancellationToken = default)
+    public async Task<CreatedApiToken> CreateAsync(long userId, string? name, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         var trimmed = name?.Trim() ?? "";
         if (trimmed.Length == 0) throw new ChangeRefusedException("Name", "Give the token a name that says where it is used, e.g. nightly-import script.");
@@ -47,18 +48,27 @@ public sealed class ApiTokens(Database database, ILogger<ApiTokens> logger)
         var id = await connection.ExecuteScalarAsync<long>(
             database.Provider.InsertReturningId("api_tokens", "user_id, name, hash, created_at", "@userId, @trimmed, @Hash, @Now"),
             new { userId, trimmed, Hash = Sessions.HashOf(secret), Now = DateTime.UtcNow }, transaction);
+        if (actor is not null)
+            await activity.RecordAsync(connection, transaction, actor, ActivityActions.TokenCreate, ActivityObjects.ApiToken, id, trimmed, null);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("User {UserId} created API token {TokenId} ({TokenName})", userId, id, trimmed);
         return new CreatedApiToken(id, trimmed, secret);
     }
 
     /// <summary>Revokes one of a user's tokens. False when the user has no such live token.</summary>
-    public async Task<bool> RevokeAsync(long userId, long tokenId, CancellationToken cancellationToken = default)
+    public async Task<bool> RevokeAsync(long userId, long tokenId, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var revoked = await connection.ExecuteAsync(
             "UPDATE api_tokens SET revoked_at = @Now WHERE id = @tokenId AND user_id = @userId AND revoked_at IS NULL",
-            new { Now = DateTime.UtcNow, tokenId, userId }) > 0;
+            new { Now = DateTime.UtcNow, tokenId, userId }, transaction) > 0;
+        if (revoked && actor is not null)
+        {
+            var name = await connection.QuerySingleAsync<string>("SELECT name FROM api_tokens WHERE id = @tokenId", new { tokenId }, transaction);
+            await activity.RecordAsync(connection, transaction, actor, ActivityActions.TokenRevoke, ActivityObjects.ApiToken, tokenId, name, null);
+        }
+        await transaction.CommitAsync(cancellationToken);
         if (revoked) logger.LogInformation("User {UserId} revoked API token {TokenId}", userId, tokenId);
         return revoked;
     }

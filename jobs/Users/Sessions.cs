@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +15,7 @@ namespace JobTracker.Jobs.Users;
 /// after <see cref="SignInSettings.SessionIdleTimeout"/> unused. The cookie carries a random token;
 /// the table keeps only its SHA-256, so reading the table gives nobody a usable cookie.
 /// </summary>
-public sealed class Sessions(Database database, IOptions<SignInSettings> options, ILogger<Sessions> logger)
+public sealed class Sessions(Database database, IOptions<SignInSettings> options, ActivityTrail activity, ILogger<Sessions> logger)
 {
     /// <summary>Why a session ended, as the sessions table keeps it.</summary>
     public static class Reasons
@@ -39,7 +40,8 @@ public sealed class Sessions(Database database, IOptions<SignInSettings> options
     /// Starts a session for a user whose password was right: clears their failed-password count and lock,
     /// and returns the token for the cookie (never stored as it is).
     /// </summary>
-    public async Task<string> StartAsync(long userId, string? clientAddress, string? userAgent, CancellationToken cancellationToken = default)
+    public async Task<string> StartAsync(long userId, string? clientAddress, string? userAgent, CancellationToken cancellationToken = default,
+        ActivityActor? actor = null)
     {
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = DateTime.UtcNow;
@@ -58,6 +60,8 @@ public sealed class Sessions(Database database, IOptions<SignInSettings> options
             """,
             new { TokenHash = HashOf(token), userId, now, ClientAddress = Cut(clientAddress, MaxClientAddress), UserAgent = Cut(userAgent, MaxUserAgent) },
             transaction);
+        if (actor is not null)
+            await activity.RecordAsync(connection, transaction, actor, ActivityActions.SignIn, ActivityObjects.User, userId, actor.Name, null);
         await transaction.CommitAsync(cancellationToken);
         return token;
     }
@@ -87,12 +91,17 @@ public sealed class Sessions(Database database, IOptions<SignInSettings> options
     }
 
     /// <summary>Ends the session of this token (sign-out). False when it had ended already.</summary>
-    public async Task<bool> EndAsync(string token, CancellationToken cancellationToken = default)
+    public async Task<bool> EndAsync(string token, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var ended = await connection.ExecuteAsync(
             "UPDATE sessions SET ended_at = @Now, ended_reason = @Reason WHERE token_hash = @TokenHash AND ended_at IS NULL",
-            new { Now = DateTime.UtcNow, Reason = Reasons.SignedOut, TokenHash = HashOf(token) }) > 0;
+            new { Now = DateTime.UtcNow, Reason = Reasons.SignedOut, TokenHash = HashOf(token) }, transaction) > 0;
+        if (ended && actor is not null)
+            await activity.RecordAsync(connection, transaction, actor, ActivityActions.SignOut, ActivityObjects.User, actor.UserId, actor.Name, null);
+        await transaction.CommitAsync(cancellationToken);
+        return ended;
     }
 
     /// <summary>An admin ends one of a user's sessions (by its id). False when it was not live (or not that user's).</summary>

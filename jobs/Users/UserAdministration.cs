@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,7 @@ namespace JobTracker.Jobs.Users;
 /// There is always an active admin: the last one cannot be disabled or given another role.
 /// A refused change throws <see cref="ChangeRefusedException"/> with problems on UserName, Role or Password.
 /// </summary>
-public sealed class UserAdministration(Database database, IOptions<SignInSettings> options, ILogger<UserAdministration> logger)
+public sealed class UserAdministration(Database database, IOptions<SignInSettings> options, ActivityTrail activity, ILogger<UserAdministration> logger)
 {
     /// <summary>The fewest characters a new password may have (JobTracker:SignIn:MinimumPasswordLength).</summary>
     public int MinimumPasswordLength => Math.Max(1, options.Value.MinimumPasswordLength);
@@ -29,14 +30,18 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
 
     /// <summary>Adds a user with a role; <paramref name="hashPassword"/> turns the password into what is stored. Returns the user's id.</summary>
     public async Task<long> AddAsync(
-        string? userName, string? role, string? password, Func<string, string> hashPassword, string addedBy, CancellationToken cancellationToken = default)
+        string? userName, string? role, string? password, Func<string, string> hashPassword, string addedBy, CancellationToken cancellationToken = default,
+        ActivityActor? actor = null)
     {
         var name = userName?.Trim() ?? "";
         await using var connection = await database.OpenAsync(cancellationToken);
         ChangeRefusedException.ThrowIfAny(await CheckNewUserAsync(connection, name, role, password, MinimumPasswordLength));
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var id = await connection.ExecuteScalarAsync<long>(
             database.Provider.InsertReturningId("users", "user_name, password_hash, role, created_at", "@name, @Hash, @role, @Now"),
-            new { name, Hash = hashPassword(password!), role, Now = DateTime.UtcNow });
+            new { name, Hash = hashPassword(password!), role, Now = DateTime.UtcNow }, transaction);
+        await activity.RecordAsync(connection, transaction, actor ?? ActivityActor.Named(addedBy), ActivityActions.UserCreate, ActivityObjects.User, id, name, null, role);
+        await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("{Admin} added the user {UserName} with the role {Role}", addedBy, name, role);
         return id;
     }
@@ -47,7 +52,8 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
     /// their own password). Returns the new hash, or null when there is no such user.
     /// </summary>
     public async Task<string?> ResetPasswordAsync(
-        long userId, string? newPassword, Func<string, string> hashPassword, string resetBy, long? keepSessionId = null, CancellationToken cancellationToken = default)
+        long userId, string? newPassword, Func<string, string> hashPassword, string resetBy, long? keepSessionId = null, CancellationToken cancellationToken = default,
+        ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var userName = await connection.QuerySingleOrDefaultAsync<string>("SELECT user_name FROM users WHERE id = @userId", new { userId });
@@ -56,7 +62,8 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
             throw new ChangeRefusedException("Password", $"The new password for {userName} needs at least {MinimumPasswordLength} characters.");
 
         var hash = hashPassword(newPassword);
-        var ended = await StoreHashEndingSessionsAsync(connection, userId, hash, keepSessionId, Sessions.Reasons.PasswordReset, cancellationToken);
+        var ended = await StoreHashEndingSessionsAsync(connection, userId, hash, keepSessionId, Sessions.Reasons.PasswordReset, cancellationToken,
+            (c, t) => activity.RecordAsync(c, t, actor ?? ActivityActor.Named(resetBy), ActivityActions.UserPasswordReset, ActivityObjects.User, userId, userName, null));
         logger.LogInformation("{Admin} reset the password of {UserName}, ending {Count} sessions", resetBy, userName, ended);
         return hash;
     }
@@ -66,14 +73,16 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
     /// new hash and ends the user's other sessions, keeping <paramref name="currentSessionId"/>.
     /// </summary>
     public async Task ChangeOwnPasswordAsync(
-        long userId, long currentSessionId, string? newPassword, Func<string, string> hashPassword, CancellationToken cancellationToken = default)
+        long userId, long currentSessionId, string? newPassword, Func<string, string> hashPassword, CancellationToken cancellationToken = default,
+        ActivityActor? actor = null)
     {
         if (newPassword is null || newPassword.Length < MinimumPasswordLength)
             throw new ChangeRefusedException("NewPassword", $"The new password needs at least {MinimumPasswordLength} characters.");
         await using var connection = await database.OpenAsync(cancellationToken);
         var userName = await connection.QuerySingleOrDefaultAsync<string>("SELECT user_name FROM users WHERE id = @userId", new { userId })
             ?? throw new ChangeRefusedException("", "Your account no longer exists.");
-        var ended = await StoreHashEndingSessionsAsync(connection, userId, hashPassword(newPassword), currentSessionId, Sessions.Reasons.PasswordChanged, cancellationToken);
+        var ended = await StoreHashEndingSessionsAsync(connection, userId, hashPassword(newPassword), currentSessionId, Sessions.Reasons.PasswordChanged, cancellationToken,
+            (c, t) => activity.RecordAsync(c, t, actor ?? ActivityActor.Named(userName), ActivityActions.PasswordChange, ActivityObjects.User, userId, userName, null));
         logger.LogInformation("{UserName} changed their password, ending {Count} other sessions", userName, ended);
     }
 
@@ -88,7 +97,7 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
     /// Gives a user another role; refused for the last active admin. The user's sessions go on, with the
     /// new role from their next request. False when there is no such user.
     /// </summary>
-    public async Task<bool> ChangeRoleAsync(long userId, string? role, string changedBy, CancellationToken cancellationToken = default)
+    public async Task<bool> ChangeRoleAsync(long userId, string? role, string changedBy, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         if (role is null || !Roles.All.Contains(role))
             throw new ChangeRefusedException("Role", "Choose a role: admin, support or viewer.");
@@ -101,6 +110,8 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
             throw new ChangeRefusedException("Role",
                 $"{user.UserName} is the last active admin, so their role stays admin. Make another user an admin first.");
         await connection.ExecuteAsync("UPDATE users SET role = @role WHERE id = @userId", new { role, userId }, transaction);
+        await activity.RecordAsync(connection, transaction, actor ?? ActivityActor.Named(changedBy), ActivityActions.UserRole, ActivityObjects.User, userId, user.UserName, null,
+            $"{user.Role} to {role}");
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("{Admin} changed the role of {UserName} from {OldRole} to {Role}", changedBy, user.UserName, user.Role, role);
         return true;
@@ -110,7 +121,7 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
     /// Disables a user (their sessions end at once and they cannot sign in) or enables them (which also
     /// lifts a lockout, for a user who was not disabled too). Disabling the last active admin is refused. False when there is no such user.
     /// </summary>
-    public async Task<bool> SetDisabledAsync(long userId, bool disabled, string changedBy, CancellationToken cancellationToken = default)
+    public async Task<bool> SetDisabledAsync(long userId, bool disabled, string changedBy, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -124,6 +135,7 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
                     $"{user.UserName} is the last active admin and cannot be disabled. Make another user an admin first.");
             await connection.ExecuteAsync("UPDATE users SET disabled_at = @Now WHERE id = @userId", new { Now = DateTime.UtcNow, userId }, transaction);
             var ended = await Sessions.EndAllAsync(connection, transaction, userId, null, Sessions.Reasons.UserDisabled);
+            await activity.RecordAsync(connection, transaction, actor ?? ActivityActor.Named(changedBy), ActivityActions.UserDisable, ActivityObjects.User, userId, user.UserName, null);
             await transaction.CommitAsync(cancellationToken);
             logger.LogInformation("{Admin} disabled the user {UserName}, ending {Count} sessions", changedBy, user.UserName, ended);
         }
@@ -131,6 +143,7 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
         {
             await connection.ExecuteAsync(
                 "UPDATE users SET disabled_at = NULL, failed_sign_ins = 0, locked_until = NULL WHERE id = @userId", new { userId }, transaction);
+            await activity.RecordAsync(connection, transaction, actor ?? ActivityActor.Named(changedBy), ActivityActions.UserEnable, ActivityObjects.User, userId, user.UserName, null);
             await transaction.CommitAsync(cancellationToken);
             logger.LogInformation("{Admin} enabled the user {UserName}", changedBy, user.UserName);
         }
@@ -159,11 +172,13 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
     }
 
     private static async Task<int> StoreHashEndingSessionsAsync(
-        DbConnection connection, long userId, string passwordHash, long? keepSessionId, string reason, CancellationToken cancellationToken)
+        DbConnection connection, long userId, string passwordHash, long? keepSessionId, string reason, CancellationToken cancellationToken,
+        Func<DbConnection, DbTransaction, Task> record)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync("UPDATE users SET password_hash = @passwordHash WHERE id = @userId", new { passwordHash, userId }, transaction);
         var ended = await Sessions.EndAllAsync(connection, transaction, userId, keepSessionId, reason);
+        await record(connection, transaction);
         await transaction.CommitAsync(cancellationToken);
         return ended;
     }

@@ -1,5 +1,6 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using Microsoft.Extensions.Logging;
 using NodaTime;
 using NodaTime.TimeZones;
@@ -11,7 +12,7 @@ namespace JobTracker.Jobs.Users;
 /// the pages show every time; times stay stored in UTC. A user picks it on their Settings page; until then
 /// the first sign-in from a browser that names its zone stores that one. A user with none sees UTC.
 /// </summary>
-public sealed class UserTimeZones(Database database, ILogger<UserTimeZones> logger)
+public sealed class UserTimeZones(Database database, ActivityTrail activity, ILogger<UserTimeZones> logger)
 {
     /// <summary>The field a refused zone is reported on.</summary>
     public const string Field = "TimeZone";
@@ -32,14 +33,18 @@ public sealed class UserTimeZones(Database database, ILogger<UserTimeZones> logg
     /// A user picks their zone. An unknown id is refused (<see cref="ChangeRefusedException"/> on
     /// <see cref="Field"/>); nothing is written then. Returns the stored id (the trimmed one given).
     /// </summary>
-    public async Task<string> SetAsync(long userId, string? timeZone, CancellationToken cancellationToken = default)
+    public async Task<string> SetAsync(long userId, string? timeZone, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         var zone = Find(timeZone) ?? throw new ChangeRefusedException(Field, string.IsNullOrWhiteSpace(timeZone)
             ? "Choose a time zone, such as Europe/Berlin or America/New_York."
             : $"\"{Shorten(timeZone.Trim())}\" is not a time zone we know. Choose one from the list, such as Europe/Berlin or America/New_York.");
         await using var connection = await database.OpenAsync(cancellationToken);
         var id = timeZone!.Trim();
-        await connection.ExecuteAsync("UPDATE users SET time_zone = @id WHERE id = @userId", new { id, userId });
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync("UPDATE users SET time_zone = @id WHERE id = @userId", new { id, userId }, transaction);
+        if (actor is not null)
+            await activity.RecordAsync(connection, transaction, actor, ActivityActions.TimeZoneChange, ActivityObjects.User, userId, actor.Name, null, id);
+        await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("User {UserId} chose the time zone {TimeZone} ({ZoneId})", userId, id, zone.Id);
         return id;
     }

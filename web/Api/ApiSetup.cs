@@ -122,6 +122,7 @@ public static class ApiSetup
         api.MapSubmitEndpoints();
         api.MapDownloadEndpoints();
         api.MapScheduleEndpoints();
+        api.MapActivityEndpoints();
         app.MapOpenApi("/api/{documentName}/openapi.json").RequireAuthorization(TokenPolicy);
         return app;
     }

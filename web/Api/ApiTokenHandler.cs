@@ -23,6 +23,9 @@ public sealed class ApiTokenHandler(
     /// <summary>The claim that names the token a request came with.</summary>
     public const string TokenClaim = "jobtracker:api-token";
 
+    /// <summary>The claim that names the token by its name (for the activity trail's "API token &lt;name&gt;").</summary>
+    public const string TokenNameClaim = "jobtracker:api-token-name";
+
     private const string BearerPrefix = "Bearer ";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -44,6 +47,7 @@ public sealed class ApiTokenHandler(
                 new Claim(ClaimTypes.Name, user.UserName),
                 new Claim(ClaimTypes.Role, user.Role),
                 new Claim(TokenClaim, user.TokenId.ToString(CultureInfo.InvariantCulture)),
+                new Claim(TokenNameClaim, user.TokenName),
             ],
             SchemeName, ClaimTypes.Name, ClaimTypes.Role);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

@@ -1,4 +1,5 @@
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
@@ -65,6 +66,7 @@ public static class DownloadEndpoints
                     : $"There is no import with id {id} that has a batch {batch}.");
             if (await Expiry.TextAsync(context, connection, id, JobTypes.Import, audit: true) is { } expired) return Gone(expired);
         }
+        await context.RecordDownloadAsync(ActivityActions.DownloadAuditLog, id, batch is null ? null : $"batch {batch}");
         await AuditLogModel.WriteAsync(context.Response, auditLog, id, batch, context.RequestAborted);
         return TypedResults.Empty;
     }
@@ -73,9 +75,10 @@ public static class DownloadEndpoints
         long id, HttpContext context, Database database, FileStore fileStore)
     {
         if (await Expiry.TextAsync(context, database, id, JobTypes.Import, audit: false) is { } expired) return Gone(expired);
-        return await OriginalFileModel.OpenAsync(database, fileStore, id, context.RequestAborted) is { } file
-            ? TypedResults.Stream(file.Content, file.ContentType, file.FileName, enableRangeProcessing: true)
-            : ApiProblems.NotFound($"Job {id} has no imported file to download: there is no such import, or its file is no longer stored.");
+        if (await OriginalFileModel.OpenAsync(database, fileStore, id, context.RequestAborted) is not { } file)
+            return ApiProblems.NotFound($"Job {id} has no imported file to download: there is no such import, or its file is no longer stored.");
+        await context.RecordDownloadAsync(ActivityActions.DownloadOriginal, id);
+        return TypedResults.Stream(file.Content, file.ContentType, file.FileName, enableRangeProcessing: true);
     }
 
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> BatchFileAsync(
@@ -87,6 +90,7 @@ public static class DownloadEndpoints
                 ? Gone(expired)
                 : ApiProblems.NotFound($"Export job {id} has no finished batch file {batchNo}.");
         }
+        await context.RecordDownloadAsync(ActivityActions.DownloadBatchFile, id, $"batch {batchNo}");
         context.Response.Headers.CacheControl = "no-store";
         return TypedResults.Stream(stored.Content, "application/json", stored.File.FileName, enableRangeProcessing: true);
     }
@@ -95,7 +99,7 @@ public static class DownloadEndpoints
         long id, HttpContext context, Database database, FileStore fileStore, ILoggerFactory loggers)
     {
         if (await Expiry.TextAsync(context, database, id, JobTypes.Export, audit: false) is { } expired) return Gone(expired);
-        return await ExportArchiveModel.WriteAsync(context.Response, database, fileStore, loggers.CreateLogger<ExportArchiveModel>(), id, context.RequestAborted)
+        return await ExportArchiveModel.WriteAsync(context, database, fileStore, loggers.CreateLogger<ExportArchiveModel>(), id)
             ? TypedResults.Empty
             : ApiProblems.NotFound($"There is no export with id {id}.");
     }

@@ -112,7 +112,7 @@ public static class JobEndpoints
         long id, Database database, JobStopper stopper, ILoggerFactory loggers, HttpContext context)
     {
         var stoppedBy = context.UserName();
-        if (await stopper.StopAsync(id, stoppedBy, context.RequestAborted))
+        if (await stopper.StopAsync(id, stoppedBy, context.RequestAborted, context.Actor()))
         {
             loggers.CreateLogger(typeof(JobEndpoints).FullName!).LogInformation("{UserName} stopped job {JobId} through the API", stoppedBy, id);
             return TypedResults.Ok(new StoppedJob(id, Status.Canceled));

@@ -136,7 +136,7 @@ public static class ScheduleEndpoints
             KeepLastExports: request.KeepLastExports is > 0 ? request.KeepLastExports : null);
         try
         {
-            var saved = await editor.SaveAsync(id, null, settings, context.UserName(), DateTime.UtcNow, context.RequestAborted);
+            var saved = await editor.SaveAsync(id, null, settings, context.UserName(), DateTime.UtcNow, context.RequestAborted, context.Actor());
             var info = await FindAsync(database, id, saved.Id, context.RequestAborted);
             return TypedResults.Created($"{ApiSetup.Prefix}/collections/{id}/schedules/{saved.Id}", info);
         }
@@ -160,7 +160,7 @@ public static class ScheduleEndpoints
             stored.SkipWhileUnfinished, request.KeepLastExports is { } keep ? (keep > 0 ? keep : null) : stored.KeepLastExports);
         try
         {
-            await editor.SaveAsync(id, scheduleId, settings, context.UserName(), DateTime.UtcNow, context.RequestAborted);
+            await editor.SaveAsync(id, scheduleId, settings, context.UserName(), DateTime.UtcNow, context.RequestAborted, context.Actor());
         }
         catch (ChangeRefusedException refused)
         {
@@ -172,7 +172,7 @@ public static class ScheduleEndpoints
     private static async Task<Results<Ok<ScheduleInfo>, ProblemHttpResult>> PauseAsync(
         long id, long scheduleId, Database database, ScheduleEditor editor, HttpContext context)
     {
-        if (await editor.PauseAsync(id, scheduleId, context.UserName(), context.RequestAborted) is null) return ScheduleNotFound(id, scheduleId);
+        if (await editor.PauseAsync(id, scheduleId, context.UserName(), context.RequestAborted, context.Actor()) is null) return ScheduleNotFound(id, scheduleId);
         return await FindAsync(database, id, scheduleId, context.RequestAborted) is { } info ? TypedResults.Ok(info) : ScheduleNotFound(id, scheduleId);
     }
 
@@ -181,7 +181,7 @@ public static class ScheduleEndpoints
     {
         try
         {
-            if (await editor.ResumeAsync(id, scheduleId, context.UserName(), context.RequestAborted) is null) return ScheduleNotFound(id, scheduleId);
+            if (await editor.ResumeAsync(id, scheduleId, context.UserName(), context.RequestAborted, context.Actor()) is null) return ScheduleNotFound(id, scheduleId);
         }
         catch (ChangeRefusedException cannotFire)
         {
@@ -207,11 +207,11 @@ public static class ScheduleEndpoints
         {
             return ApiProblems.Conflict(cannotFire.Message);
         }
-        if (await firer.RunNowAsync(scheduleId, context.UserName(), context.RequestAborted) is not { } jobId) return ScheduleNotFound(id, scheduleId);
+        if (await firer.RunNowAsync(scheduleId, context.UserName(), context.RequestAborted, context.Actor()) is not { } jobId) return ScheduleNotFound(id, scheduleId);
         var url = $"{ApiSetup.Prefix}/jobs/{jobId}";
         return TypedResults.Accepted(url, new SubmitEndpoints.SubmittedJob(jobId, Status.Queued, url));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(long id, long scheduleId, ScheduleEditor editor, HttpContext context) =>
-        await editor.DeleteAsync(id, scheduleId, context.UserName(), context.RequestAborted) is null ? ScheduleNotFound(id, scheduleId) : TypedResults.NoContent();
+        await editor.DeleteAsync(id, scheduleId, context.UserName(), context.RequestAborted, context.Actor()) is null ? ScheduleNotFound(id, scheduleId) : TypedResults.NoContent();
 }

@@ -98,7 +98,7 @@ public static class SubmitEndpoints
                 if (fileName.Length > 0 && FileFormats.FromFileName(fileName) is null)
                     return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Only .csv, .json and .jsonl files can be imported.");
                 var jobId = await submission.SubmitAsync(id, section.Body, fileName, context.UserName(), cancellationToken,
-                    declaredBytes: context.Request.ContentLength, dryRun: dryRun);
+                    declaredBytes: context.Request.ContentLength, dryRun: dryRun, actor: context.Actor());
                 return Queued(jobId);
             }
             return ApiProblems.BadRequest("There is no file in the upload: send it in a multipart part named \"file\", e.g. curl -F file=@customers.csv.");
@@ -134,7 +134,7 @@ public static class SubmitEndpoints
         var recordsPerFile = request?.RecordsPerFile ?? ExportSubmission.DefaultRecordsPerFile;
         try
         {
-            var jobId = await submission.SubmitAsync(id, exportName, recordsPerFile, context.UserName(), cancellationToken: context.RequestAborted)
+            var jobId = await submission.SubmitAsync(id, exportName, recordsPerFile, context.UserName(), cancellationToken: context.RequestAborted, actor: context.Actor())
                 ?? throw new InvalidOperationException("A manual export was not queued.");
             loggers.CreateLogger(typeof(SubmitEndpoints).FullName!).LogInformation(
                 "{UserName} submitted export job {JobId} ({ExportName}, {RecordsPerFile} records per file) of collection {CollectionId} through the API",

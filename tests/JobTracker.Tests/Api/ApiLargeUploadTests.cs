@@ -40,7 +40,7 @@ public sealed class ApiLargeUploadTests(ITestOutputHelper output) : IDisposable
             adminId = await connection.ExecuteScalarAsync<long>("SELECT id FROM users WHERE user_name = 'admin'");
             collectionId = await connection.ExecuteScalarAsync<long>("SELECT id FROM collections WHERE name = 'Customers'");
         }
-        var secret = (await new ApiTokens(database, NullLogger<ApiTokens>.Instance).CreateAsync(adminId, "large upload")).Secret;
+        var secret = (await new ApiTokens(database, new JobTracker.Jobs.Activity.ActivityTrail(database), NullLogger<ApiTokens>.Instance).CreateAsync(adminId, "large upload")).Secret;
         var path = folder.File("large.csv");
         var sha256 = await WriteCsvAsync(path, FileBytes);
         using var client = new HttpClient { BaseAddress = product.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };

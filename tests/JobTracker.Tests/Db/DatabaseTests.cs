@@ -62,7 +62,8 @@ public sealed class DatabaseTests : IDisposable
              "JobTracker.Db.Migrations.0008_user_time_zone.sql", "JobTracker.Db.Migrations.0009_column_mapping.sql",
              "JobTracker.Db.Migrations.0010_api_tokens.sql",
              "JobTracker.Db.Migrations.0011_schedule_watch.sql", "JobTracker.Db.Migrations.0012_job_search_covering.sql",
-             "JobTracker.Db.Migrations.0013_webhooks.sql", "JobTracker.Db.Migrations.0014_retention.sql"],
+             "JobTracker.Db.Migrations.0013_webhooks.sql", "JobTracker.Db.Migrations.0014_retention.sql",
+             "JobTracker.Db.Migrations.0015_activity.sql"],
             journaled);
 
         // Applying them again (the next start) finds nothing to do.

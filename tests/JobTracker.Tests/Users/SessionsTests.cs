@@ -14,9 +14,9 @@ public sealed class SessionsTests : IDisposable
 
     public void Dispose() => engine.Dispose();
 
-    private Sessions SessionsWith(SignInSettings settings) => new(engine.Database, Options.Create(settings), NullLogger<Sessions>.Instance);
+    private Sessions SessionsWith(SignInSettings settings) => new(engine.Database, Options.Create(settings), new JobTracker.Jobs.Activity.ActivityTrail(engine.Database), NullLogger<Sessions>.Instance);
 
-    private SignInLockout LockoutWith(SignInSettings settings) => new(engine.Database, Options.Create(settings), NullLogger<SignInLockout>.Instance);
+    private SignInLockout LockoutWith(SignInSettings settings) => new(engine.Database, Options.Create(settings), new JobTracker.Jobs.Activity.ActivityTrail(engine.Database), NullLogger<SignInLockout>.Instance);
 
     private Task<long> AddAsync(string userName) => engine.Users.AddAsync(userName, Roles.Support, "twelve chars", p => "hashed:" + p, "tester");
 

@@ -19,7 +19,7 @@ public sealed class UserLifecycleTests : IDisposable
 
     public void Dispose() => engine.Dispose();
 
-    private Sessions Sessions => new(engine.Database, Options.Create(new SignInSettings()), NullLogger<Sessions>.Instance);
+    private Sessions Sessions => new(engine.Database, Options.Create(new SignInSettings()), new JobTracker.Jobs.Activity.ActivityTrail(engine.Database), NullLogger<Sessions>.Instance);
 
     private static string Hash(string password) => "hashed:" + password;
 
@@ -45,7 +45,7 @@ public sealed class UserLifecycleTests : IDisposable
         var refused = await Assert.ThrowsAsync<ChangeRefusedException>(() => engine.Users.AddAsync("eleven", Roles.Viewer, "eleven char", Hash, "tester"));
         Assert.Equal(new InputProblem("Password", "The password needs at least 12 characters."), Assert.Single(refused.Problems));
 
-        var strict = new UserAdministration(engine.Database, Options.Create(new SignInSettings { MinimumPasswordLength = 20 }), NullLogger<UserAdministration>.Instance);
+        var strict = new UserAdministration(engine.Database, Options.Create(new SignInSettings { MinimumPasswordLength = 20 }), new JobTracker.Jobs.Activity.ActivityTrail(engine.Database), NullLogger<UserAdministration>.Instance);
         var id = await AddAsync("bob", Roles.Viewer);
         var tooShort = await Assert.ThrowsAsync<ChangeRefusedException>(() => strict.ChangeOwnPasswordAsync(id, 0, "nineteen characters", Hash));
         Assert.Equal(new InputProblem("NewPassword", "The new password needs at least 20 characters."), Assert.Single(tooShort.Problems));
@@ -91,7 +91,7 @@ public sealed class UserLifecycleTests : IDisposable
     public async Task Enabling_a_locked_user_lifts_the_lock()
     {
         var id = await AddAsync("bob", Roles.Viewer);
-        var lockout = new SignInLockout(engine.Database, Options.Create(new SignInSettings { LockoutFailures = 1 }), NullLogger<SignInLockout>.Instance);
+        var lockout = new SignInLockout(engine.Database, Options.Create(new SignInSettings { LockoutFailures = 1 }), new JobTracker.Jobs.Activity.ActivityTrail(engine.Database), NullLogger<SignInLockout>.Instance);
         Assert.NotNull(await lockout.RecordFailureAsync(id));
 
         Assert.True(await engine.Users.SetDisabledAsync(id, false, "admin"));

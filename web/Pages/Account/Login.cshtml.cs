@@ -1,5 +1,6 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Users;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authentication;
@@ -20,7 +21,7 @@ namespace JobTracker.Web.Pages.Account;
 [AllowAnonymous]
 [EnableRateLimiting(SignInLimits.Policy)]
 public sealed class LoginModel(
-    Database database, Sessions sessions, SignInLockout lockout, UserAdministration users, UserTimeZones timeZones,
+    Database database, Sessions sessions, SignInLockout lockout, ActivityTrail activity, UserAdministration users, UserTimeZones timeZones,
     IPasswordHasher<UserAccount> hasher, ILogger<LoginModel> logger) : PageModel
 {
     public const string WrongPassword = "The user name or password is not right.";
@@ -75,7 +76,10 @@ public sealed class LoginModel(
         if (user is null || result == PasswordVerificationResult.Failed)
         {
             logger.LogWarning("Failed sign-in for {UserName}", Input.UserName);
-            Error = user is not null && await lockout.RecordFailureAsync(user.Id, cancellationToken) is { } until
+            var tried = ActivityActor.InConsole(null, Input.UserName ?? "", ActivityActors.Address(HttpContext));
+            if (user is null)
+                await activity.RecordAsync(tried, ActivityActions.SignInFailed, ActivityObjects.User, null, Input.UserName, null, "unknown user name", cancellationToken);
+            Error = user is not null && await lockout.RecordFailureAsync(user.Id, cancellationToken, tried) is { } until
                 ? Locked(until, UserTimeZones.OrUtc(user.TimeZone))
                 : WrongPassword;
             return Page();
@@ -95,7 +99,8 @@ public sealed class LoginModel(
         // The first sign-in from a browser that names its zone gives the user that zone; a chosen one stays.
         if (user.TimeZone is null) await timeZones.SetIfUnsetAsync(user.Id, Input.TimeZone, cancellationToken);
 
-        var token = await sessions.StartAsync(user.Id, HttpContext.Connection.RemoteIpAddress?.ToString(), Request.Headers.UserAgent.ToString(), cancellationToken);
+        var token = await sessions.StartAsync(user.Id, HttpContext.Connection.RemoteIpAddress?.ToString(), Request.Headers.UserAgent.ToString(), cancellationToken,
+            ActivityActor.InConsole(user.Id, user.UserName, ActivityActors.Address(HttpContext)));
         await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, user.ToPrincipal(token));
         logger.LogInformation("{UserName} signed in", user.UserName);
         return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl : "~/");

@@ -16,7 +16,7 @@ public sealed class LogoutModel(Sessions sessions, ILogger<LogoutModel> logger) 
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (User.FindFirst(UserAccount.SessionClaim)?.Value is { } token && await sessions.EndAsync(token, HttpContext.RequestAborted))
+        if (User.FindFirst(UserAccount.SessionClaim)?.Value is { } token && await sessions.EndAsync(token, HttpContext.RequestAborted, HttpContext.Actor()))
             logger.LogInformation("{UserName} signed out", User.Identity?.Name);
         await HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return RedirectToPage("/Account/Login");

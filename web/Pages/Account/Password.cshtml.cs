@@ -64,7 +64,7 @@ public sealed class PasswordModel(
         }
         try
         {
-            await users.ChangeOwnPasswordAsync(account.Id, session.Id, input.NewPassword, password => hasher.HashPassword(account, password), cancellationToken);
+            await users.ChangeOwnPasswordAsync(account.Id, session.Id, input.NewPassword, password => hasher.HashPassword(account, password), cancellationToken, HttpContext.Actor());
         }
         catch (ChangeRefusedException refused)
         {

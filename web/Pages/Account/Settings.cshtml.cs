@@ -45,7 +45,7 @@ public sealed class SettingsModel(Database database, UserTimeZones timeZones, Ti
         if (session is null) return Challenge();
         try
         {
-            var stored = await timeZones.SetAsync(session.UserId, timeZone, HttpContext.RequestAborted);
+            var stored = await timeZones.SetAsync(session.UserId, timeZone, HttpContext.RequestAborted, HttpContext.Actor());
             Message = $"Your time zone is now {stored}: every page shows times in it.";
         }
         catch (ChangeRefusedException refused)

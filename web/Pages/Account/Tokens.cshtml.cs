@@ -47,7 +47,7 @@ public sealed class TokensModel(Database database, ApiTokens tokens) : PageModel
         if (HttpContext.SignInSession() is not { } session) return Challenge();
         try
         {
-            Created = await tokens.CreateAsync(session.UserId, name, HttpContext.RequestAborted);
+            Created = await tokens.CreateAsync(session.UserId, name, HttpContext.RequestAborted, HttpContext.Actor());
         }
         catch (ChangeRefusedException refused)
         {
@@ -62,7 +62,7 @@ public sealed class TokensModel(Database database, ApiTokens tokens) : PageModel
     public async Task<IActionResult> OnPostRevokeAsync(long tokenId)
     {
         if (HttpContext.SignInSession() is not { } session) return Challenge();
-        Message = await tokens.RevokeAsync(session.UserId, tokenId, HttpContext.RequestAborted)
+        Message = await tokens.RevokeAsync(session.UserId, tokenId, HttpContext.RequestAborted, HttpContext.Actor())
             ? "The token is revoked: a script that uses it is refused from now on."
             : "That token was already revoked.";
         await LoadAsync(session.UserId);

@@ -95,8 +95,8 @@ public sealed class EditModel(Database database, CollectionEditor collections) :
         try
         {
             if (id is null)
-                id = await collections.CreateAsync(WorkspaceId, settings, cancellationToken);
-            else if (!await collections.UpdateAsync(id.Value, settings, cancellationToken))
+                id = await collections.CreateAsync(WorkspaceId, settings, cancellationToken, HttpContext.Actor());
+            else if (!await collections.UpdateAsync(id.Value, settings, cancellationToken, HttpContext.Actor()))
                 return NotFound();
         }
         catch (ChangeRefusedException refused)

@@ -58,7 +58,7 @@ public sealed class ExportModel(Database database, ExportSubmission submission, 
         var initiatedBy = User.Identity?.Name ?? "unknown";
         try
         {
-            jobId = await submission.SubmitAsync(id, exportName!, Input.RecordsPerFile!.Value, initiatedBy, cancellationToken: HttpContext.RequestAborted)
+            jobId = await submission.SubmitAsync(id, exportName!, Input.RecordsPerFile!.Value, initiatedBy, cancellationToken: HttpContext.RequestAborted, actor: HttpContext.Actor())
                 ?? throw new InvalidOperationException("A manual export was not queued.");
         }
         catch (ExportRejectedException rejected)

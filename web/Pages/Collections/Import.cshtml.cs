@@ -85,7 +85,7 @@ public sealed class ImportModel(
                     return this.RedirectOrHxRedirect(Url.Page("/Collections/Mapping", new { id, fileId, dryRun = dryRun ? "true" : null })!);
                 }
                 await submission.SubmitAsync(id, section.Body, ClientFileName(disposition), User.Identity?.Name ?? "unknown", cancellationToken,
-                    declaredBytes: Request.ContentLength, dryRun: dryRun);
+                    declaredBytes: Request.ContentLength, dryRun: dryRun, actor: HttpContext.Actor());
                 return this.RedirectOrHxRedirect(Url.Page("/Collections/Jobs", new { id })!);
             }
             return Refuse("Choose a file to import.");

@@ -72,7 +72,7 @@ public sealed class MappingModel(Database database, MappingStep mappingStep) : P
         }
         try
         {
-            var jobId = await mappingStep.ConfirmAsync(id, fileId, chosen, dryRun, User.Identity?.Name ?? "unknown", cancellationToken);
+            var jobId = await mappingStep.ConfirmAsync(id, fileId, chosen, dryRun, User.Identity?.Name ?? "unknown", cancellationToken, HttpContext.Actor());
             return this.RedirectOrHxRedirect(Url.Page("/Jobs/Details", new { id = jobId })!);
         }
         catch (ChangeRefusedException refused)

@@ -114,7 +114,7 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
         ScheduleState saved;
         try
         {
-            saved = await schedules.SaveAsync(id, scheduleId, settings, User.Identity?.Name ?? "unknown", now, cancellationToken);
+            saved = await schedules.SaveAsync(id, scheduleId, settings, User.Identity?.Name ?? "unknown", now, cancellationToken, HttpContext.Actor());
         }
         catch (ChangeRefusedException refused)
         {
@@ -129,7 +129,7 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
 
     public async Task<IActionResult> OnPostPauseAsync(long id, long scheduleId)
     {
-        if (await schedules.PauseAsync(id, scheduleId, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted) is not { } name) return NotFound();
+        if (await schedules.PauseAsync(id, scheduleId, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted, HttpContext.Actor()) is not { } name) return NotFound();
         Message = $"Paused the schedule {name}: it does not fire until it is resumed.";
         return RedirectToSchedules(id);
     }
@@ -139,7 +139,7 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
         ScheduleState? resumed;
         try
         {
-            resumed = await schedules.ResumeAsync(id, scheduleId, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted);
+            resumed = await schedules.ResumeAsync(id, scheduleId, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted, HttpContext.Actor());
         }
         catch (ChangeRefusedException cannotFire)
         {
@@ -171,7 +171,7 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
             return RedirectToSchedules(id);
         }
 
-        var jobId = await firer.RunNowAsync(scheduleId, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted);
+        var jobId = await firer.RunNowAsync(scheduleId, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted, HttpContext.Actor());
         Message = jobId is null
             ? $"The schedule {stored.Name} no longer exists."
             : $"Queued export job {jobId} for the schedule {stored.Name}; it shows in the Job Tracker.";
@@ -180,7 +180,7 @@ public sealed class SchedulesEditModel(Database database, ScheduleEditor schedul
 
     public async Task<IActionResult> OnPostDeleteAsync(long id, long scheduleId)
     {
-        if (await schedules.DeleteAsync(id, scheduleId, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted) is not { } name) return NotFound();
+        if (await schedules.DeleteAsync(id, scheduleId, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted, HttpContext.Actor()) is not { } name) return NotFound();
         Message = $"Deleted the schedule {name}. The export jobs it created stay in the Job Tracker.";
         return RedirectToSchedules(id);
     }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Imports;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
@@ -37,6 +38,7 @@ public sealed class AuditLogModel(Database database, AuditLog auditLog) : PageMo
             if (!await ExistsAsync(connection, id, batchNo)) return NotFound();
             if (await Expiry.TextAsync(HttpContext, connection, id, JobTypes.Import, audit: true) is { } expired) return Gone(id, expired);
         }
+        await HttpContext.RecordDownloadAsync(ActivityActions.DownloadAuditLog, id, batchNo is null ? null : $"batch {batchNo}");
         await WriteAsync(Response, auditLog, id, batchNo, HttpContext.RequestAborted);
         return new EmptyResult();
     }

@@ -1,5 +1,6 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
@@ -34,6 +35,7 @@ public sealed class BatchFileModel(Database database, FileStore fileStore) : Pag
     {
         if (await OpenAsync(database, fileStore, id, batchNo, HttpContext.RequestAborted) is not { } stored)
             return await Expiry.TextAsync(HttpContext, database, id, JobTypes.Export, audit: false) is { } expired ? Gone(id, expired) : NotFound();
+        await HttpContext.RecordDownloadAsync(ActivityActions.DownloadBatchFile, id, $"batch {batchNo}");
         Response.Headers.CacheControl = "no-store";
         return new FileStreamResult(stored.Content, "application/json") { FileDownloadName = stored.File.FileName, EnableRangeProcessing = true };
     }

@@ -119,6 +119,12 @@ public sealed class DetailsModel(Database database) : PageModel
     /// <summary>The jobs that retry this one's failed rows (jobs.retry_of_job_id), oldest first.</summary>
     public IReadOnlyList<long> RetriedBy { get; private set; } = [];
 
+    /// <summary>The job's own activity trail (queued, stopped, downloads, its end), oldest first; read for the whole page only.</summary>
+    public IReadOnlyList<JobTracker.Web.Pages.Trail.ActivityLine> Activity { get; private set; } = [];
+
+    /// <summary>At most this many of the job's activity entries are shown (the newest); the Activity page has them all.</summary>
+    public const int ActivityShown = 20;
+
     /// <summary>True when rendering the htmx answer: the summary and the filter go out of band.</summary>
     public bool OutOfBand { get; private set; }
 
@@ -167,6 +173,15 @@ public sealed class DetailsModel(Database database) : PageModel
 
         RetriedBy = (await connection.QueryAsync<long>(
             "SELECT id FROM jobs WHERE retry_of_job_id = @id ORDER BY id", new { id })).AsList();
+
+        if (!Request.WantsPartial())
+        {
+            var newest = (await connection.QueryAsync<JobTracker.Web.Pages.Trail.ActivityLine>(
+                $"SELECT {JobTracker.Web.Pages.Trail.ActivityLine.Columns} FROM activity WHERE job_id = @id ORDER BY id DESC {database.Provider.Paging}",
+                new { id, Skip = 0, Take = ActivityShown })).AsList();
+            newest.Reverse();
+            Activity = newest;
+        }
 
         var byStatus = (await connection.QueryAsync<StatusCount>(
             "SELECT status AS Status, COUNT(*) AS Count FROM batches WHERE job_id = @id GROUP BY status", new { id })).AsList();

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
@@ -39,15 +40,17 @@ public sealed class ExportArchiveModel(Database database, FileStore fileStore, I
     public async Task<IActionResult> OnGetAsync(long id)
     {
         if (await Expiry.TextAsync(HttpContext, database, id, JobTypes.Export, audit: false) is { } expired) return Gone(id, expired);
-        return await WriteAsync(Response, database, fileStore, logger, id, HttpContext.RequestAborted) ? new EmptyResult() : NotFound();
+        return await WriteAsync(HttpContext, database, fileStore, logger, id) ? new EmptyResult() : NotFound();
     }
 
     /// <summary>
-    /// Writes the export's archive to <paramref name="response"/> (this page and the REST API); false, with
+    /// Writes the export's archive to the response of <paramref name="context"/> (this page and the REST API); false, with
     /// nothing written, when the job is not an export.
     /// </summary>
-    public static async Task<bool> WriteAsync(HttpResponse response, Database database, FileStore fileStore, ILogger logger, long id, CancellationToken cancellationToken)
+    public static async Task<bool> WriteAsync(HttpContext context, Database database, FileStore fileStore, ILogger logger, long id)
     {
+        var response = context.Response;
+        var cancellationToken = context.RequestAborted;
         Export? export;
         List<long> fileIds;
         await using (var connection = await database.OpenAsync(cancellationToken))
@@ -61,6 +64,7 @@ public sealed class ExportArchiveModel(Database database, FileStore fileStore, I
                 new { id, Completed = Status.Completed })).AsList();
         }
 
+        await context.RecordDownloadAsync(ActivityActions.DownloadArchive, id);
         response.ContentType = "application/zip";
         response.SetAttachment($"{export.ExportName ?? export.FileName}.zip");
 

@@ -1,4 +1,5 @@
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Imports;
 using JobTracker.Web.Hosting;
@@ -39,6 +40,7 @@ public sealed class FailedRowsModel(FailedRowsFile failedRows, Database database
             FileFormat.Json => "application/json",
             _ => "application/x-ndjson",
         };
+        await HttpContext.RecordDownloadAsync(ActivityActions.DownloadFailedRows, id);
         Response.SetAttachment(FailedRowsFile.FileName(id, format));
         await failedRows.WriteAsync(id, Response.Body, HttpContext.RequestAborted);
         return new EmptyResult();

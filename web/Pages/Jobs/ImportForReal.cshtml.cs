@@ -27,7 +27,7 @@ public sealed class ImportForRealModel(ImportSubmission imports, ILogger<ImportF
         var initiatedBy = User.Identity?.Name ?? "unknown";
         try
         {
-            var jobId = await imports.ImportForRealAsync(id, initiatedBy, HttpContext.RequestAborted);
+            var jobId = await imports.ImportForRealAsync(id, initiatedBy, HttpContext.RequestAborted, HttpContext.Actor());
             logger.LogInformation("{UserName} imported the file of dry run {DryRunJobId} for real as job {JobId}", initiatedBy, id, jobId);
             return this.RedirectOrHxRedirect(Url.Page("/Jobs/Details", new { id = jobId })!);
         }

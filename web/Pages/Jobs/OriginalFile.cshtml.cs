@@ -1,5 +1,6 @@
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
@@ -42,9 +43,9 @@ public sealed class OriginalFileModel(Database database, FileStore fileStore) : 
     public async Task<IActionResult> OnGetAsync(long id)
     {
         if (await Expiry.TextAsync(HttpContext, database, id, JobTypes.Import, audit: false) is { } expired) return Gone(id, expired);
-        return await OpenAsync(database, fileStore, id, HttpContext.RequestAborted) is { } file
-            ? new FileStreamResult(file.Content, file.ContentType) { FileDownloadName = file.FileName, EnableRangeProcessing = true }
-            : NotFound();
+        if (await OpenAsync(database, fileStore, id, HttpContext.RequestAborted) is not { } file) return NotFound();
+        await HttpContext.RecordDownloadAsync(ActivityActions.DownloadOriginal, id);
+        return new FileStreamResult(file.Content, file.ContentType) { FileDownloadName = file.FileName, EnableRangeProcessing = true };
     }
 
     /// <summary>The job's imported file, opened for reading; null when the job has none (or it is gone).</summary>

@@ -51,9 +51,9 @@ public sealed class RetryModel(RetrySubmission retries, IAntiforgery antiforgery
                     continue;
                 var fileName = ImportModel.ClientFileName(disposition);
                 if (fileName.Length == 0) continue; // the file input left empty: the failed rows as they were
-                retryId = await retries.RetryAsync(id, section.Body, fileName, initiatedBy, Request.ContentLength, cancellationToken);
+                retryId = await retries.RetryAsync(id, section.Body, fileName, initiatedBy, Request.ContentLength, cancellationToken, HttpContext.Actor());
             }
-            retryId ??= await retries.RetryAsync(id, null, null, initiatedBy, cancellationToken: cancellationToken);
+            retryId ??= await retries.RetryAsync(id, null, null, initiatedBy, cancellationToken: cancellationToken, actor: HttpContext.Actor());
             logger.LogInformation("{UserName} retried the failed rows of job {JobId} as job {RetryJobId}", initiatedBy, id, retryId);
             return this.RedirectOrHxRedirect(Url.Page("/Jobs/Details", new { id = retryId })!);
         }

@@ -19,7 +19,7 @@ public sealed class StopModel(JobStopper stopper, ILogger<StopModel> logger) : P
     public async Task<IActionResult> OnPostAsync(long id, [FromQuery] string? status, [FromQuery(Name = "page")] int? pageNumber)
     {
         var stoppedBy = User.Identity?.Name ?? "unknown";
-        if (await stopper.StopAsync(id, stoppedBy, HttpContext.RequestAborted))
+        if (await stopper.StopAsync(id, stoppedBy, HttpContext.RequestAborted, HttpContext.Actor()))
             logger.LogInformation("{UserName} stopped job {JobId}", stoppedBy, id);
         else
             logger.LogInformation("{UserName} asked to stop job {JobId}, which had already finished or does not exist", stoppedBy, id);

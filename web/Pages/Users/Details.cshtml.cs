@@ -59,19 +59,19 @@ public sealed class DetailsModel(
     public Task<IActionResult> OnPostRoleAsync(long id, string? role) =>
         ChangeAsync(id, "Role", async cancellationToken =>
         {
-            if (!await users.ChangeRoleAsync(id, role, Admin, cancellationToken)) return null;
+            if (!await users.ChangeRoleAsync(id, role, Admin, cancellationToken, HttpContext.Actor())) return null;
             return $"{Account.UserName} now has the role {role}.";
         });
 
     public Task<IActionResult> OnPostDisableAsync(long id) =>
         ChangeAsync(id, "", async cancellationToken =>
-            await users.SetDisabledAsync(id, true, Admin, cancellationToken)
+            await users.SetDisabledAsync(id, true, Admin, cancellationToken, HttpContext.Actor())
                 ? $"{Account.UserName} is disabled: their sessions are ended and they cannot sign in."
                 : null);
 
     public Task<IActionResult> OnPostEnableAsync(long id) =>
         ChangeAsync(id, "", async cancellationToken =>
-            await users.SetDisabledAsync(id, false, Admin, cancellationToken) ? $"{Account.UserName} is enabled and can sign in." : null);
+            await users.SetDisabledAsync(id, false, Admin, cancellationToken, HttpContext.Actor()) ? $"{Account.UserName} is enabled and can sign in." : null);
 
     public Task<IActionResult> OnPostResetPasswordAsync(long id, string? newPassword) =>
         ChangeAsync(id, "newPassword", async cancellationToken =>
@@ -79,7 +79,7 @@ public sealed class DetailsModel(
             var account = new UserAccount { Id = id, UserName = Account.UserName, Role = Account.Role };
             var own = User.FindFirstValue(ClaimTypes.NameIdentifier) == id.ToString(CultureInfo.InvariantCulture);
             var hash = await users.ResetPasswordAsync(id, newPassword, password => hasher.HashPassword(account, password), Admin,
-                own ? CurrentSessionId : null, cancellationToken);
+                own ? CurrentSessionId : null, cancellationToken, HttpContext.Actor());
             return hash is null ? null : $"The password of {Account.UserName} is reset; their other sessions are signed out.";
         });
 

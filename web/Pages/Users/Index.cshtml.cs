@@ -63,7 +63,7 @@ public sealed class IndexModel(Database database, UserAdministration users, IPas
         try
         {
             await users.AddAsync(input.UserName, input.Role, input.Password, password => hasher.HashPassword(account, password),
-                User.Identity?.Name ?? "unknown", cancellationToken);
+                User.Identity?.Name ?? "unknown", cancellationToken, HttpContext.Actor());
         }
         catch (ChangeRefusedException refused)
         {

@@ -67,14 +67,14 @@ public sealed class DetailsModel(Database database, WebhookAdministration webhoo
 
     public async Task<IActionResult> OnPostRedeliverAsync(long id, long deliveryId)
     {
-        if (!await webhooks.RedeliverAsync(id, deliveryId, HttpContext.RequestAborted)) return NotFound();
+        if (!await webhooks.RedeliverAsync(id, deliveryId, HttpContext.RequestAborted, HttpContext.Actor())) return NotFound();
         Message = $"Delivery {deliveryId} is queued again; it is sent within seconds.";
         return await LoadAsync(id) ? Page() : NotFound();
     }
 
     public async Task<IActionResult> OnPostRemoveAsync(long id)
     {
-        if (!await webhooks.RemoveAsync(id, HttpContext.RequestAborted)) return NotFound();
+        if (!await webhooks.RemoveAsync(id, HttpContext.RequestAborted, HttpContext.Actor())) return NotFound();
         return RedirectToPage("/Webhooks/Index");
     }
 

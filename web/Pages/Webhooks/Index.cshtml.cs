@@ -45,7 +45,7 @@ public sealed class IndexModel(Database database, WebhookAdministration webhooks
         NewEvents = events ?? [];
         try
         {
-            var (id, kept) = await webhooks.AddAsync(url, secret, events, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted);
+            var (id, kept) = await webhooks.AddAsync(url, secret, events, User.Identity?.Name ?? "unknown", HttpContext.RequestAborted, HttpContext.Actor());
             Added = (id, url!.Trim(), kept);
             NewUrl = "";
             NewEvents = WebhookEvents.All;

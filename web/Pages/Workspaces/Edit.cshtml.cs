@@ -53,8 +53,8 @@ public sealed class EditModel(Database database, WorkspaceEditor workspaces) : P
         try
         {
             if (id is null)
-                id = await workspaces.CreateAsync(Input.Name, cancellationToken);
-            else if (!await workspaces.RenameAsync(id.Value, Input.Name, cancellationToken))
+                id = await workspaces.CreateAsync(Input.Name, cancellationToken, HttpContext.Actor());
+            else if (!await workspaces.RenameAsync(id.Value, Input.Name, cancellationToken, HttpContext.Actor()))
                 return NotFound();
         }
         catch (ChangeRefusedException refused)

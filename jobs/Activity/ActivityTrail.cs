@@ -1,0 +1,93 @@
+using System.Data.Common;
+using Dapper;
+using JobTracker.Db;
+
+namespace JobTracker.Jobs.Activity;
+
+/// <summary>
+/// Writes the activity trail: one activity row per state change or download. The services of jobs/ call
+/// <see cref="RecordAsync(DbConnection, DbTransaction?, ActivityActor, string, string, long?, string?, long?, string?)"/>
+/// in the transaction of the change itself, so an entry exists exactly when the change does; downloads (which change
+/// nothing) call <see cref="RecordAsync(ActivityActor, string, string, long?, string?, long?, string?, CancellationToken)"/>.
+/// Never per batch or per row: one INSERT per action.
+/// </summary>
+public sealed class ActivityTrail(Database database)
+{
+    private const string Insert = """
+        INSERT INTO activity (at_utc, actor_user_id, actor_name, via, action, object_kind, object_id, object_label, job_id, detail, client_address)
+        VALUES (@Now, @UserId, @Name, @Via, @Action, @Kind, @ObjectId, @Label, @JobId, @Detail, @Address)
+        """;
+
+    /// <summary>Records one entry in the caller's transaction (the change's own).</summary>
+    public Task RecordAsync(
+        DbConnection connection, DbTransaction? transaction, ActivityActor actor, string action, string objectKind, long? objectId,
+        string? label, long? jobId, string? detail = null) =>
+        connection.ExecuteAsync(Insert, new
+        {
+            Now = DateTime.UtcNow,
+            actor.UserId,
+            Name = Cut(actor.Name, 200)!,
+            Via = Cut(actor.Via, 200),
+            Action = action,
+            Kind = objectKind,
+            ObjectId = objectId,
+            Label = Cut(label, 400),
+            JobId = jobId,
+            Detail = Cut(detail, 1000),
+            Address = Cut(actor.Address, 100),
+        }, transaction);
+
+    /// <summary>Records one entry on its own (a download, a sign-in: nothing else to commit with).</summary>
+    public async Task RecordAsync(
+        ActivityActor actor, string action, string objectKind, long? objectId, string? label, long? jobId, string? detail = null,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await RecordAsync(connection, null, actor, action, objectKind, objectId, label, jobId, detail);
+    }
+
+    /// <summary>
+    /// A download of one of job <paramref name="jobId"/>'s files (labelled with the job's file or export name), by the
+    /// page or the API endpoint that serves it, once it has found the file and before it sends it.
+    /// </summary>
+    public async Task RecordDownloadAsync(ActivityActor actor, string action, long jobId, string? detail, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("""
+            INSERT INTO activity (at_utc, actor_user_id, actor_name, via, action, object_kind, object_id, object_label, job_id, detail, client_address)
+            SELECT @Now, @UserId, @Name, @Via, @Action, @Kind, j.id, j.file_name, j.id, @Detail, @Address FROM jobs j WHERE j.id = @JobId
+            """, new
+        {
+            Now = DateTime.UtcNow,
+            actor.UserId,
+            Name = Cut(actor.Name, 200)!,
+            Via = Cut(actor.Via, 200),
+            Action = action,
+            Kind = ActivityObjects.Job,
+            Detail = Cut(detail, 1000),
+            Address = Cut(actor.Address, 100),
+            JobId = jobId,
+        });
+    }
+
+    /// <summary>
+    /// A system actor's entry in the caller's transaction, e.g. the nightly cleanup:
+    /// <c>RecordSystemAsync(connection, transaction, ActivityActor.Retention.Name, "Delete files", ActivityObjects.Job, jobId, label, jobId, "…")</c>.
+    /// </summary>
+    public Task RecordSystemAsync(
+        DbConnection connection, DbTransaction? transaction, string systemActor, string action, string objectKind, long? objectId,
+        string? label, long? jobId, string? detail = null) =>
+        RecordAsync(connection, transaction, ActivityActor.System(systemActor), action, objectKind, objectId, label, jobId, detail);
+
+    /// <summary>
+    /// The worker's entry for a job that has just reached its final status (one INSERT … SELECT in the job's final
+    /// transaction: the label and the status come from the job row itself).
+    /// </summary>
+    public Task RecordJobFinishedAsync(DbConnection connection, DbTransaction transaction, long jobId, DateTime now) =>
+        connection.ExecuteAsync("""
+            INSERT INTO activity (at_utc, actor_user_id, actor_name, via, action, object_kind, object_id, object_label, job_id, detail, client_address)
+            SELECT @now, NULL, @Worker, NULL, @Action, @Kind, j.id, j.file_name, j.id, j.status, NULL FROM jobs j WHERE j.id = @jobId
+            """, new { now, Worker = ActivityActor.Worker.Name, Action = ActivityActions.JobFinished, Kind = ActivityObjects.Job, jobId }, transaction);
+
+    private static string? Cut(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
+}
