@@ -341,37 +341,6 @@ public sealed partial class RecordBuilder
         }
     }
 
-    /// <summary>A date alone is written "yyyy-MM-dd"; a date and time as UTC "yyyy-MM-ddTHH:mm:ss[.fffffff]Z".</summary>
-    private bool TryWriteDateTime(ReadOnlySpan<char> t)
-    {
-        var culture = CultureInfo.InvariantCulture;
-        // The common case, an ISO date already in the form it is stored in: checked exactly, which
-        // costs a fraction of the general parse below.
-        if (t.Length == 10 && DateOnly.TryParseExact(t, "yyyy-MM-dd", culture, DateTimeStyles.None, out _))
-        {
-            _writer.WriteStringValue(t);
-            return true;
-        }
-        Span<char> text = stackalloc char[33];
-        // Only text without a time of day (no ':') can be a date alone; skipping the attempt otherwise is much faster.
-        if (!t.Contains(':') && DateOnly.TryParse(t, culture, DateTimeStyles.None, out var date))
-        {
-            date.TryFormat(text, out int length, "O", culture);
-            _writer.WriteStringValue(text[..length]);
-            return true;
-        }
-        if (!DateTimeOffset.TryParse(t, culture, DateTimeStyles.AssumeUniversal, out var moment)) return false;
-
-        // "O" is the fast round-trip format: 2024-01-31T14:30:00.2500000Z; drop the fraction's trailing zeros.
-        moment.UtcDateTime.TryFormat(text, out int n, "O", culture);
-        int end = n - 1;                                   // the 'Z'
-        while (text[end - 1] == '0') end--;
-        if (text[end - 1] == '.') end--;
-        text[end] = 'Z';
-        _writer.WriteStringValue(text[..(end + 1)]);
-        return true;
-    }
-
     private static bool TryParseBoolean(ReadOnlySpan<char> t, out bool value)
     {
         if (t.Equals("true", StringComparison.OrdinalIgnoreCase) || t.Equals("yes", StringComparison.OrdinalIgnoreCase) || t is "1")

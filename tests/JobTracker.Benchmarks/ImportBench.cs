@@ -33,11 +33,33 @@ internal static class ImportBench
         new("notes", FieldTypes.String, false),
     ];
 
+    /// <summary>A 6-column file shaped like the demo Customers collection: string key, name, email, decimal, date-time with time, boolean.</summary>
+    public static readonly SchemaField[] NarrowSchema =
+    [
+        new("customerId", FieldTypes.String, true),
+        new("name", FieldTypes.String, true),
+        new("email", FieldTypes.String, false),
+        new("amount", FieldTypes.Decimal, false),
+        new("signupDate", FieldTypes.DateTime, false),
+        new("active", FieldTypes.Boolean, false),
+    ];
+
+    /// <summary>
+    /// The 8-column file; with JOBTRACKER_BENCH_COLUMNS=6 the narrow file instead, or "6,8" for both
+    /// (narrow files show the per-row cost: sqlite3 .import is bound by bytes, the pipeline by rows).
+    /// </summary>
     public static async Task RunAsync(BenchOptions options)
     {
-        var csv = Path.Combine(options.Output, $"import-{options.Rows}.csv");
-        var size = GenerateCsv(csv, options.Rows);
-        Console.WriteLine($"\n== Import: {options.Rows:N0} rows × 8 columns ({size / 1e6:N0} MB CSV)");
+        var columns = Environment.GetEnvironmentVariable("JOBTRACKER_BENCH_COLUMNS") ?? "8";
+        foreach (var width in columns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            await RunAsync(options, width == "6");
+    }
+
+    private static async Task RunAsync(BenchOptions options, bool narrow)
+    {
+        var csv = Path.Combine(options.Output, narrow ? $"import6-{options.Rows}.csv" : $"import-{options.Rows}.csv");
+        var size = narrow ? GenerateNarrowCsv(csv, options.Rows) : GenerateCsv(csv, options.Rows);
+        Console.WriteLine($"\n== Import: {options.Rows:N0} rows × {(narrow ? 6 : 8)} columns ({size / 1e6:N0} MB CSV)");
 
         var sqliteDb = Path.Combine(options.Output, "sqlite3-import.db");
         File.Delete(sqliteDb);
@@ -45,10 +67,10 @@ internal static class ImportBench
         var sqliteRate = options.Rows / sqliteTime.TotalSeconds;
         Console.WriteLine($"sqlite3 .import:     {sqliteTime.TotalSeconds,7:N2} s  {sqliteRate,12:N0} rows/s");
 
-        var (elapsed, status, succeeded, _, _) = await ImportAsync(csv, Path.Combine(options.Output, "import.db"));
+        var (elapsed, status, succeeded, _, _) = await ImportAsync(csv, Path.Combine(options.Output, narrow ? "import6.db" : "import.db"), narrow);
         var rate = options.Rows / elapsed.TotalSeconds;
         Console.WriteLine($"JobTracker import:   {elapsed.TotalSeconds,7:N2} s  {rate,12:N0} rows/s  ({status}, {succeeded:N0} rows succeeded)");
-        Console.WriteLine($"import ratio: {rate / sqliteRate:0.00}");
+        Console.WriteLine($"import ratio{(narrow ? " (6 columns)" : "")}: {rate / sqliteRate:0.00}");
     }
 
     /// <summary>Peak memory of a separate process importing a file of about the given size.</summary>
@@ -101,20 +123,20 @@ internal static class ImportBench
             }).Build())
             .BuildServiceProvider();
 
-    internal static async Task<ImportResult> ImportAsync(string csv, string databaseFile)
+    internal static async Task<ImportResult> ImportAsync(string csv, string databaseFile, bool narrow = false)
     {
         foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(databaseFile + suffix);
         var database = Database.Create(SqliteProvider.ProviderName, $"Data Source={databaseFile}", Environment.CurrentDirectory);
         database.Migrate();
-        return await ImportAsync(csv, database, Path.Combine(Path.GetDirectoryName(databaseFile)!, "files"));
+        return await ImportAsync(csv, database, Path.Combine(Path.GetDirectoryName(databaseFile)!, "files"), narrow);
     }
 
     /// <summary>Imports <paramref name="csv"/> into a new collection of a migrated, empty database (any provider), timed from the stored upload to the job's end.</summary>
-    internal static async Task<ImportResult> ImportAsync(string csv, Database database, string storage)
+    internal static async Task<ImportResult> ImportAsync(string csv, Database database, string storage, bool narrow = false)
     {
         if (Directory.Exists(storage)) Directory.Delete(storage, recursive: true);
         await using var services = ImportBench.Engine(database, storage);
-        var collectionId = (await CreateCollectionsAsync(database, "Bench"))[0];
+        var collectionId = narrow ? await CreateNarrowCollectionAsync(database) : (await CreateCollectionsAsync(database, "Bench"))[0];
 
         // The upload itself is not timed: the clock starts once the file is accepted into storage.
         StoredFile stored;
@@ -144,6 +166,44 @@ internal static class ImportBench
                 new { workspaceId, name = names[i], schema = CollectionSchema.Serialize(Schema), now = DateTime.UtcNow });
         }
         return ids;
+    }
+
+    private static async Task<long> CreateNarrowCollectionAsync(Database database)
+    {
+        await using var connection = await database.OpenAsync();
+        var workspaceId = await connection.ExecuteScalarAsync<long>("INSERT INTO workspaces (name, created_at) VALUES ('Bench', @now) RETURNING id", new { now = DateTime.UtcNow });
+        return await connection.ExecuteScalarAsync<long>(
+            "INSERT INTO collections (workspace_id, name, key_field, schema_json, created_at) VALUES (@workspaceId, 'Customers', 'customerId', @schema, @now) RETURNING id",
+            new { workspaceId, schema = CollectionSchema.Serialize(NarrowSchema), now = DateTime.UtcNow });
+    }
+
+    /// <summary>Writes the narrow CSV (customerId, name, email, amount, signupDate, active; ~78 bytes a row) unless it exists.</summary>
+    public static long GenerateNarrowCsv(string path, int rows)
+    {
+        if (File.Exists(path)) return new FileInfo(path).Length;
+        var temp = path + ".tmp";
+        using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false), 1 << 20))
+        {
+            writer.Write("customerId,name,email,amount,signupDate,active\n");
+            var random = new Random(42);
+            var moment0 = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+            for (var i = 1; i <= rows; i++)
+            {
+                writer.Write('C');
+                writer.Write(i.ToString("D7", System.Globalization.CultureInfo.InvariantCulture));
+                writer.Write(",Customer ");
+                writer.Write(i);
+                writer.Write(",customer");
+                writer.Write(i);
+                writer.Write("@example.com,");
+                writer.Write((random.Next(0, 10_000_000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                writer.Write(',');
+                writer.Write(moment0.AddSeconds(random.Next(0, 150_000_000)).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+                writer.Write(random.Next(2) == 0 ? ",true\n" : ",false\n");
+            }
+        }
+        File.Move(temp, path, overwrite: true);
+        return new FileInfo(path).Length;
     }
 
     /// <summary>Writes the benchmark CSV (id, name, email, amount, date, status, city, notes) unless it exists.</summary>
