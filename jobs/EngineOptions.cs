@@ -13,6 +13,13 @@ public sealed class EngineOptions
     /// <summary>How many jobs this process works on at once (jobs of one collection always run one at a time).</summary>
     public int Workers { get; set; } = 2;
 
+    /// <summary>
+    /// How many batch files of one export a worker writes at once, each reading its key range on a
+    /// connection of its own while the batch before it commits; batches still commit one by one in
+    /// batch order. 1 writes one batch at a time.
+    /// </summary>
+    public int ExportWriters { get; set; } = 2;
+
     /// <summary>How long a worker's claim on a job lasts without renewal; another process may take the job over after it.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -1,12 +1,11 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Running;
 using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace JobTracker.Jobs.Exports;
 
@@ -15,7 +14,9 @@ namespace JobTracker.Jobs.Exports;
 /// finishes export jobs exactly as it does imports. At start (under the lease) the export fixes its
 /// snapshot: the collection's keys in key order, cut into batches of batch_size records with their
 /// first and last key. Then each batch writes {exportName}-{batchNo}.json - a JSON array of the
-/// batch's records in key order, streamed to a temp file - and commits in one transaction (its
+/// batch's records in key order, streamed to a temp file (<see cref="ExportBatchWriter"/>; up to
+/// JobTracker:ExportWriters batches at once, each reading on its own connection, so that reading and
+/// writing the next batches overlap each commit) - and commits, in batch order, in one transaction (its
 /// stored_files row, status and counters, the job's counters), only while this worker holds the job's
 /// lease and the batch is unfinished. With Folder storage the temp file is fsynced and moved into place
 /// before that commit; with Database storage it is copied into chunks inside it, then deleted. A batch
@@ -30,20 +31,17 @@ namespace JobTracker.Jobs.Exports;
 /// as keys: each record gets its id as "_id", first - unless the record has an "_id" field of its
 /// own, which is then kept as it is.
 /// </remarks>
-public sealed class ExportWork(Database database, FileStore files, ILogger<ExportWork> logger)
+public sealed class ExportWork(Database database, FileStore files, IOptions<EngineOptions> options, ILogger<ExportWork> logger)
 {
     /// <summary>The field that carries a record's generated id in an export of a collection without a key field.</summary>
     public const string GeneratedIdField = "_id";
 
-    private const int CancellationCheckEvery = 1024;
     private const string TempSuffix = ".tmp";
 
-    private static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+    private readonly ExportBatchWriter writer = new(database, files, logger);
 
-    private static ReadOnlySpan<byte> GeneratedIdFieldUtf8 => "_id"u8;
-
-    /// <summary>{"_id":" - the start of a record of a collection without a key field (see <see cref="GeneratedIdField"/>).</summary>
-    private static ReadOnlySpan<byte> GeneratedIdOpening => "{\"_id\":\""u8;
+    /// <summary>How many batch files of one export are written at once (JobTracker:ExportWriters, at least 1).</summary>
+    private int Writers => Math.Max(1, options.Value.ExportWriters);
 
     /// <summary>The name of an export's batch file: {exportName}-{batchNo}.json.</summary>
     public static string BatchFileName(string exportName, int batchNo) =>
@@ -108,30 +106,7 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
             }
 
             var batches = await LeasedBatches.RemainingAsync(connection, job.Id);
-            foreach (var batch in batches)
-            {
-                using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = batch.BatchNo });
-                var fileName = BatchFileName(exportName, batch.BatchNo);
-                var tempPath = Path.Combine(folder, $".{fileName}.{run}{TempSuffix}");
-                try
-                {
-                    // Folder storage: the file moves into place, then its row commits. Database storage: the temp
-                    // file is copied into chunks inside the commit itself.
-                    var finalPath = files.Kind == StorageKind.Folder ? Path.Combine(folder, fileName) : null;
-                    var size = WriteBatchFile(connection, collection, batch, tempPath, finalPath, fileName, cancellationToken);
-                    if (!await CommitAsync(connection, job, batch, fileName, size, tempPath, lease, cancellationToken))
-                    {
-                        logger.LogWarning("Job {JobId} batch {BatchNo} not committed: the job was stopped or taken over", job.Id, batch.BatchNo);
-                        await RemoveUncommittedFilesAsync(job.Id);
-                        return false;
-                    }
-                }
-                finally
-                {
-                    TryDelete(tempPath);
-                }
-            }
-            return true;
+            return await WriteAndCommitAsync(connection, job, collection, batches, folder, exportName, run, lease, cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -143,6 +118,87 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
         {
             // Database storage leaves nothing in the folder once the run is over (another file in it keeps it).
             if (files.Kind == StorageKind.Database) TryDeleteEmptyFolder(folder);
+        }
+    }
+
+    /// <summary>
+    /// Writes the batches' files, up to <see cref="Writers"/> at once (each on its own connection and
+    /// thread), and commits them one by one in batch order on <paramref name="connection"/>: a batch's
+    /// file is moved into place (Folder storage) and committed only after every batch before it has
+    /// committed. Whatever ends the loop - the last commit, a refused commit, a failure, Stop - the
+    /// writes still running are cancelled and awaited and their temp files deleted before it returns,
+    /// so nothing of this run is written after. False when a batch could not commit.
+    /// </summary>
+    private async Task<bool> WriteAndCommitAsync(
+        DbConnection connection, JobRow job, CollectionRow collection, List<BatchRow> batches, string folder, string exportName, string run,
+        JobLease lease, CancellationToken cancellationToken)
+    {
+        using var writing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pending = new Queue<(BatchRow Batch, string FileName, string TempPath, Task<long> Size)>();
+        var next = 0;
+        try
+        {
+            while (next < batches.Count || pending.Count > 0)
+            {
+                while (next < batches.Count && pending.Count < Writers)
+                {
+                    var batch = batches[next++];
+                    var fileName = BatchFileName(exportName, batch.BatchNo);
+                    var tempPath = Path.Combine(folder, $".{fileName}.{run}{TempSuffix}");
+                    pending.Enqueue((batch, fileName, tempPath, Task.Run(() => WriteAsync(collection, batch, tempPath, fileName, writing.Token), writing.Token)));
+                }
+                var (committing, name, temp, written) = pending.Dequeue();
+                using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = committing.BatchNo });
+                try
+                {
+                    var size = await written;
+                    // Folder storage: the file moves into place, then its row commits. Database storage: the temp
+                    // file is copied into chunks inside the commit itself.
+                    if (files.Kind == StorageKind.Folder) MoveIntoPlace(temp, Path.Combine(folder, name), name);
+                    if (!await CommitAsync(connection, job, committing, name, size, temp, lease, cancellationToken))
+                    {
+                        logger.LogWarning("Job {JobId} batch {BatchNo} not committed: the job was stopped or taken over", job.Id, committing.BatchNo);
+                        await RemoveUncommittedFilesAsync(job.Id);
+                        return false;
+                    }
+                }
+                finally
+                {
+                    TryDelete(temp);
+                }
+            }
+            return true;
+        }
+        finally
+        {
+            await writing.CancelAsync();
+            while (pending.TryDequeue(out var left))
+            {
+                try { await left.Size; }
+                catch (Exception ex) when (ex is OperationCanceledException or ExportFailedException) { }
+                catch (Exception ex) { logger.LogDebug(ex, "Job {JobId}: a batch write ended after the run", job.Id); }
+                TryDelete(left.TempPath);
+            }
+        }
+    }
+
+    /// <summary>One batch file, written on a connection of its own (returned to the pool after).</summary>
+    private async Task<long> WriteAsync(CollectionRow collection, BatchRow batch, string tempPath, string fileName, CancellationToken cancellationToken)
+    {
+        await using var reader = await database.OpenAsync(cancellationToken);
+        return writer.Write(reader, collection, batch, tempPath, durable: files.Kind == StorageKind.Folder, fileName, cancellationToken);
+    }
+
+    /// <summary>Moves a written, fsynced batch file over its final path (replacing what an earlier, uncommitted run of this batch left).</summary>
+    private void MoveIntoPlace(string tempPath, string finalPath, string fileName)
+    {
+        try
+        {
+            File.Move(tempPath, finalPath, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw writer.NotWritten(fileName, ex);
         }
     }
 
@@ -206,104 +262,6 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
     }
 
     /// <summary>
-    /// Writes one batch file: streams the batch's records to <paramref name="tempPath"/> and checks that it
-    /// holds the snapshot's number of records. With a <paramref name="finalPath"/> (Folder storage) it then
-    /// fsyncs the file and moves it over that path (replacing what an earlier, uncommitted run of this batch
-    /// left). Returns the file's size.
-    /// </summary>
-    private long WriteBatchFile(
-        DbConnection connection, CollectionRow collection, BatchRow batch, string tempPath, string? finalPath, string fileName, CancellationToken cancellationToken)
-    {
-        if (files.Disk.AvailableFreeSpace(Path.GetDirectoryName(tempPath)!) is { } free && free < files.MinFreeBytes)
-            throw ExportFailedException.NoRoom(fileName, free, files.MinFreeBytes);
-        try
-        {
-            int written;
-            long size;
-            using (var file = files.Disk.Create(tempPath, FileMode.Create, bufferSize: 0, asynchronous: false))
-            using (var output = new Utf8FileWriter(file))
-            {
-                written = batch.RowCount == 0 && batch.FirstKey is null
-                    ? WriteEmptyArray(output)
-                    : WriteRecords(connection, collection, batch, output, cancellationToken);
-                output.Flush();
-                size = output.BytesWritten;
-                file.Flush(flushToDisk: finalPath is not null);
-            }
-            if (written != batch.RowCount)
-            {
-                throw new ExportFailedException(
-                    $"The collection changed while it was exported: batch {batch.BatchNo} should hold {batch.RowCount:N0} records and holds {written:N0}. " +
-                    "Batch files committed before it stay; start the export again.");
-            }
-            cancellationToken.ThrowIfCancellationRequested();
-            if (finalPath is not null) File.Move(tempPath, finalPath, overwrite: true);
-            return size;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw NotWritten(fileName, ex);
-        }
-    }
-
-    /// <summary>The job fails with a reason for the user; the cause (with its server path) goes to the log only.</summary>
-    private ExportFailedException NotWritten(string fileName, Exception ex)
-    {
-        logger.LogWarning(ex, "Batch file {FileName} could not be written", fileName);
-        return ExportFailedException.NotWritten(fileName, ex);
-    }
-
-    private static int WriteEmptyArray(Utf8FileWriter output)
-    {
-        output.Write("[]\n"u8);
-        return 0;
-    }
-
-    /// <summary>[ then one record a line, separated by commas, then ]: each record's stored JSON as it is.</summary>
-    private int WriteRecords(DbConnection connection, CollectionRow collection, BatchRow batch, Utf8FileWriter output, CancellationToken cancellationToken)
-    {
-        var addGeneratedId = collection.KeyField is null;
-        var written = 0;
-        output.Write("["u8);
-        database.Provider.ReadRecords(connection, collection.Id, batch.FirstKey!, batch.LastKey!, (key, data) =>
-        {
-            if (written % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
-            output.Write(written == 0 ? "\n"u8 : ",\n"u8);
-            if (addGeneratedId && !HasTopLevelField(data, GeneratedIdFieldUtf8))
-            {
-                output.Write(GeneratedIdOpening);
-                output.Write(JsonEncodedText.Encode(key, Encoder).EncodedUtf8Bytes);
-                output.Write("\""u8);
-                // The stored object without its opening brace: {"_id":"…" + ,"name":… } (or just } when empty).
-                var rest = data[1..].TrimStart(" \t\r\n"u8);
-                if (rest.Length > 0 && rest[0] != (byte)'}') output.Write(","u8);
-                output.Write(rest);
-            }
-            else
-            {
-                output.Write(data);
-            }
-            written++;
-        });
-        output.Write(written == 0 ? "]\n"u8 : "\n]\n"u8);
-        return written;
-    }
-
-    /// <summary>Whether a JSON object has a field of this name at its top level.</summary>
-    private static bool HasTopLevelField(ReadOnlySpan<byte> json, ReadOnlySpan<byte> name)
-    {
-        if (json.IndexOf(name) < 0) return false;
-        var reader = new Utf8JsonReader(json);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals(name)) return true;
-            reader.Skip();
-        }
-        return false;
-    }
-
-    /// <summary>
     /// One transaction: the file's stored_files row (and with Database storage its content, copied from
     /// <paramref name="tempPath"/> into chunks), the batch COMPLETED with its file and counters, the job's
     /// counters, and the next batch IN PROGRESS - only while this worker holds the job's lease and the batch
@@ -323,7 +281,7 @@ public sealed class ExportWork(Database database, FileStore files, ILogger<Expor
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw NotWritten(fileName, ex);
+                throw writer.NotWritten(fileName, ex);
             }
         }
         var outcome = new BatchOutcome(batch.StartedAt ?? now, Status.Completed, null, batch.RowCount, 0, fileId);
