@@ -21,6 +21,7 @@ builder.AddJobTrackerTransport();                               // Secure cookie
 builder.AddJobTrackerHealth();                                  // /health/live and /health/ready checks
 builder.AddJobTrackerApi();                                     // REST API: API-token authentication, problem details, OpenAPI
 builder.AddJobTrackerPollCompression();                         // Brotli / gzip for the polled partials only
+builder.Services.AddSingleton<PollRenderCache>();               // polled partials rendered once per version, for everyone
 if (ApiSetup.IsBuildTimeDocumentGeneration)
     builder.Services.RemoveAll<IHostedService>();               // the build's OpenAPI generator starts the host: no worker, no sweep
 

@@ -19,7 +19,7 @@ namespace JobTracker.Web.Pages.Collections;
 /// (?handler=Chips), on load, when the search changes, and when a table request finds that a job of
 /// the collection changed state since the table was rendered (<see cref="State"/>).
 /// </summary>
-public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
+public sealed class JobsModel(Database database, TimeDisplay times, PollRenderCache rendered) : PageModel
 {
     public const int PageSize = 25;
 
@@ -123,7 +123,8 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
         }
         // A poll or a paging link that was rendered before a job changed state: the chips count again (they listen for the event).
         if (Request.Headers.TryGetValue(SeenHeader, out var seen) && seen != State) Response.Headers["HX-Trigger"] = ChangedEvent;
-        return this.PageOrPartial("_JobTable");
+        // The table holds nothing of one user: rendered once per version for everyone who polls it.
+        return Request.WantsPartial() ? rendered.Partial(this, "_JobTable", ETag, shareable: true) : this.PageOrPartial("_JobTable");
     }
 
     /// <summary>

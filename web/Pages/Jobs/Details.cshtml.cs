@@ -14,7 +14,7 @@ namespace JobTracker.Web.Pages.Jobs;
 /// Three small indexed reads, whatever the number of batches: the job row, the batch count per
 /// status (ix_batches_status), and one page of batches.
 /// </summary>
-public sealed class DetailsModel(Database database, TimeDisplay times) : PageModel
+public sealed class DetailsModel(Database database, TimeDisplay times, PollRenderCache rendered) : PageModel
 {
     public const int PageSize = 50;
 
@@ -215,9 +215,11 @@ public sealed class DetailsModel(Database database, TimeDisplay times) : PageMod
             return notModified;
         }
 
-        // The partial also updates the summary and the filter, out of band.
+        // The partial also updates the summary and the filter, out of band. It holds no antiforgery token while the
+        // job runs (Stop Job posts through htmx, with the header), so it is rendered once per version for everyone;
+        // a finished job's Retry and Import for real forms carry the user's token: never shared.
         OutOfBand = Request.WantsPartial();
-        return this.PageOrPartial("_JobPanelUpdate");
+        return OutOfBand ? rendered.Partial(this, "_JobPanelUpdate", ETag, shareable: !job.IsFinished) : this.PageOrPartial("_JobPanelUpdate");
     }
 
     /// <summary>
