@@ -20,6 +20,8 @@ builder.AddJobTrackerPages();                                   // Razor Pages, 
 builder.AddJobTrackerTransport();                               // Secure cookies, HSTS, HTTPS redirection, forwarded headers: as configured
 builder.AddJobTrackerHealth();                                  // /health/live and /health/ready checks
 builder.AddJobTrackerApi();                                     // REST API: API-token authentication, problem details, OpenAPI
+builder.AddJobTrackerPollCompression();                         // Brotli / gzip for the polled partials only
+builder.Services.AddSingleton<PollRenderCache>();               // polled partials rendered once per version, for everyone
 if (ApiSetup.IsBuildTimeDocumentGeneration)
     builder.Services.RemoveAll<IHostedService>();               // the build's OpenAPI generator starts the host: no worker, no sweep
 
@@ -40,6 +42,7 @@ app.UseJobTrackerErrorPages();
 app.UseJobTrackerApiErrors();                                   // under /api: problem details, never an HTML error page
 app.UseJobTrackerHttps();                                       // HSTS and HTTPS redirection, when configured
 app.UseStaticFiles();
+app.UseJobTrackerPollCompression();                             // the Job Tracker's and Job Details' polls, when configured
 app.UseSerilogRequestLogging(options =>
 {
     options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();   // this app's logger (LoggingSetup keeps the static one out)

@@ -44,7 +44,10 @@ internal static partial class PageBench
 
     private static readonly DateTime Now = new(2025, 6, 2, 9, 30, 0, DateTimeKind.Utc);
 
-    internal sealed record Probe(string Name, string Url, bool Htmx, Func<string, string?> Check);
+    /// <summary>A page to time; a Conditional one is a poll that sends back the ETag of its last answer (304 while nothing changed).</summary>
+    internal sealed record Probe(string Name, string Url, bool Htmx, Func<string, string?> Check, bool Conditional = false);
+
+    private static readonly ConcurrentDictionary<Probe, string> ETags = new();
 
     public static async Task RunAsync(BenchOptions options)
     {
@@ -81,7 +84,11 @@ internal static partial class PageBench
             new("Job Details running, page 20", $"{running}?page=20", false, html => ExpectDetails(html, polling: true, firstBatch: 951, rows: 50)),
             new("Job Details partial (poll)", running, true, html => html.Contains("<html", StringComparison.Ordinal) ? "got the whole page" : ExpectDetails(html, polling: true, firstBatch: 1, rows: 50)),
             new("Job Details finished, page 1", $"/Jobs/{FinishedBigJobId}", false, html => ExpectDetails(html, polling: false, firstBatch: 1, rows: 50)),
+            new("Job Tracker partial (poll, same)", tracker, true, html => ExpectTracker(html, rows: JobsModel.PageSize, polling: true, firstJob: RunningBigJobId + QueuedJobs), Conditional: true),
         ];
+        // JOBTRACKER_BENCH_PAGES=partial: only the probes whose name contains it (e.g. the two polls).
+        if (Environment.GetEnvironmentVariable("JOBTRACKER_BENCH_PAGES") is { Length: > 0 } only)
+            probes = probes.Where(p => p.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToArray();
 
         // Each page once, checked: the right state (polling or not), rows and first row.
         var sizes = new Dictionary<Probe, int>();
@@ -90,6 +97,8 @@ internal static partial class PageBench
         {
             var (status, body, _, _) = await GetAsync(client, probe, serverTimes, ++sequence);
             var problem = status != HttpStatusCode.OK ? $"HTTP {(int)status}" : probe.Check(body);
+            if (probe.Conditional && problem is null && (await GetAsync(client, probe, serverTimes, ++sequence)).Status != HttpStatusCode.NotModified)
+                problem = "the same poll again did not answer 304 Not Modified";
             if (problem is not null) throw new InvalidOperationException($"{probe.Name} ({probe.Url}): {problem}");
             sizes[probe] = body.Length;
         }
@@ -101,24 +110,28 @@ internal static partial class PageBench
         // Round robin, so that noise from the rest of the machine lands on every page alike.
         var server = probes.ToDictionary(p => p, _ => new List<double>(Timed));
         var roundTrip = probes.ToDictionary(p => p, _ => new List<double>(Timed));
+        var allocated = probes.ToDictionary(p => p, _ => 0L);
         for (var i = 0; i < Timed; i++)
         {
             foreach (var probe in probes)
             {
+                var before = GC.GetTotalAllocatedBytes();
                 var (status, _, serverMs, clientMs) = await GetAsync(client, probe, serverTimes, ++sequence);
-                if (status != HttpStatusCode.OK) throw new InvalidOperationException($"{probe.Name}: HTTP {(int)status}");
+                allocated[probe] += GC.GetTotalAllocatedBytes() - before;
+                if (status != (probe.Conditional ? HttpStatusCode.NotModified : HttpStatusCode.OK)) throw new InvalidOperationException($"{probe.Name}: HTTP {(int)status}");
                 server[probe].Add(serverMs);
                 roundTrip[probe].Add(clientMs);
             }
         }
 
         Console.WriteLine($"{Timed} timed requests a page after {WarmUp} warm-up, round robin; server = app pipeline (outermost middleware), client = HttpClient GET + body over TestServer");
-        Console.WriteLine($"{"page",-34} {"bytes",8} {"server p50",11} {"p95",7} {"max",7} {"client p50",11} {"p95",7}");
+        Console.WriteLine($"{"page",-34} {"bytes",8} {"server p50",11} {"p95",7} {"max",7} {"client p50",11} {"p95",7} {"KB alloc",9}");
         foreach (var probe in probes)
         {
             var s = server[probe].Order().ToList();
             var c = roundTrip[probe].Order().ToList();
-            Console.WriteLine($"{probe.Name,-34} {sizes[probe],8:N0} {Timing.Percentile(s, 50),11:N2} {Timing.Percentile(s, 95),7:N2} {s[^1],7:N2} {Timing.Percentile(c, 50),11:N2} {Timing.Percentile(c, 95),7:N2}");
+            // Allocated in this process (app and in-process client) per request.
+            Console.WriteLine($"{probe.Name,-34} {sizes[probe],8:N0} {Timing.Percentile(s, 50),11:N2} {Timing.Percentile(s, 95),7:N2} {s[^1],7:N2} {Timing.Percentile(c, 50),11:N2} {Timing.Percentile(c, 95),7:N2} {allocated[probe] / 1024.0 / Timed,9:N0}");
         }
         foreach (var probe in probes)
         {
@@ -142,8 +155,10 @@ internal static partial class PageBench
             request.Headers.Add("HX-Request", "true");
             request.Headers.Add("HX-Current-URL", "http://localhost" + probe.Url);
         }
+        if (probe.Conditional && ETags.TryGetValue(probe, out var etag)) request.Headers.TryAddWithoutValidation("If-None-Match", etag);
         var clock = Stopwatch.StartNew();
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (probe.Conditional && response.Headers.ETag is { } sent) ETags[probe] = sent.ToString();
         var body = await response.Content.ReadAsStringAsync();
         clock.Stop();
 

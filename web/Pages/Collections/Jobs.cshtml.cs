@@ -19,7 +19,7 @@ namespace JobTracker.Web.Pages.Collections;
 /// (?handler=Chips), on load, when the search changes, and when a table request finds that a job of
 /// the collection changed state since the table was rendered (<see cref="State"/>).
 /// </summary>
-public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
+public sealed class JobsModel(Database database, TimeDisplay times, PollRenderCache rendered) : PageModel
 {
     public const int PageSize = 25;
 
@@ -29,6 +29,7 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
     /// <summary>The htmx event (HX-Trigger) a table response sends when the collection's jobs changed state: the chips count again.</summary>
     public const string ChangedEvent = "jobs-changed";
 
+    /// <summary>A row of the table. A property added here and shown goes into <see cref="Version"/> too.</summary>
     public sealed record JobLine
     {
         public long Id { get; init; }
@@ -73,6 +74,9 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
     /// </summary>
     public string State { get; private set; } = "";
 
+    /// <summary>The version of what the table shows (<see cref="PollVersion"/>): its poll sends it back, and gets 304 while it holds.</summary>
+    public string ETag { get; private set; } = "";
+
     /// <summary>The table's hx-headers: its poll and paging send the state they were rendered with.</summary>
     public string SeenHeaders => $$"""{"{{SeenHeader}}":"{{State}}"}""";
 
@@ -111,9 +115,16 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
         Search = JobSearch.Parse(status, type, by, name, from, to) with { Zone = times.Zone };
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
         if (!await LoadPageAsync(connection, id, after, pageNumber)) return NotFound();
+        // Nothing the table shows changed since the poll's copy: no rendering (the state is in the version: no chips to tell).
+        if (this.NotModified(ETag) is { } notModified)
+        {
+            Response.Headers.Append("Vary", Htmx.RequestHeader);
+            return notModified;
+        }
         // A poll or a paging link that was rendered before a job changed state: the chips count again (they listen for the event).
         if (Request.Headers.TryGetValue(SeenHeader, out var seen) && seen != State) Response.Headers["HX-Trigger"] = ChangedEvent;
-        return this.PageOrPartial("_JobTable");
+        // The table holds nothing of one user: rendered once per version for everyone who polls it.
+        return Request.WantsPartial() ? rendered.Partial(this, "_JobTable", ETag, shareable: true) : this.PageOrPartial("_JobTable");
     }
 
     /// <summary>
@@ -136,6 +147,20 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
         if (!await LoadPageAsync(connection, id, after, pageNumber)) return NotFound();
         StatusCounts = await JobStatusCounts.CountAsync(connection, database.Provider, Search, id);
         return Page();
+    }
+
+    /// <summary>Every value _JobTable renders, with the URL (search and cursor), the user's zone and role.</summary>
+    private string Version()
+    {
+        using var version = PollVersion.For(this, CurrentUrl, times.ZoneId)
+            .Add(Collection.Id).Add(Collection.Name).Add(State).Add(Polling).Add(HasNextPage).Add(After).Add(PageNumber).Add(Search.Any);
+        foreach (var job in Jobs)
+        {
+            version.Add(job.Id).Add(job.JobType).Add(job.FileName).Add(job.FileFormat).Add(job.Status).Add(job.InitiatedBy)
+                .Add(job.CreatedAt).Add(job.StartedAt).Add(job.FinishedAt).Add(job.TotalRows).Add(job.SucceededRows)
+                .Add(job.DryRun).Add(job.RetryOfJobId);
+        }
+        return version.ETag;
     }
 
     /// <summary>Reads the collection, the page of jobs, whether to poll and the state; false when there is no such collection.</summary>
@@ -167,6 +192,7 @@ public sealed class JobsModel(Database database, TimeDisplay times) : PageModel
 
         Polling = unfinished > 0 || Jobs.Any(job => job.FinishedAt is null);
         State = string.Create(CultureInfo.InvariantCulture, $"{newest ?? 0}.{unfinished}.{running}");
+        ETag = Version();
         return true;
     }
 

@@ -14,7 +14,7 @@ namespace JobTracker.Web.Pages.Jobs;
 /// Three small indexed reads, whatever the number of batches: the job row, the batch count per
 /// status (ix_batches_status), and one page of batches.
 /// </summary>
-public sealed class DetailsModel(Database database) : PageModel
+public sealed class DetailsModel(Database database, TimeDisplay times, PollRenderCache rendered) : PageModel
 {
     public const int PageSize = 50;
 
@@ -72,6 +72,7 @@ public sealed class DetailsModel(Database database) : PageModel
         public bool IsEmptyExport => IsExport && Status == JobTracker.Db.Status.Completed && TotalRows == 0;
     }
 
+    /// <summary>A row of the batch table. A property added here and shown goes into <see cref="Version"/> too.</summary>
     public sealed record BatchLine
     {
         public int BatchNo { get; init; }
@@ -124,6 +125,12 @@ public sealed class DetailsModel(Database database) : PageModel
 
     /// <summary>At most this many of the job's activity entries are shown (the newest); the Activity page has them all.</summary>
     public const int ActivityShown = 20;
+
+    /// <summary>
+    /// The version of what the poll's answer shows (the batch table, the summary and the filter;
+    /// <see cref="PollVersion"/>): the poll sends it back and gets 304 while it holds.
+    /// </summary>
+    public string ETag { get; private set; } = "";
 
     /// <summary>True when rendering the htmx answer: the summary and the filter go out of band.</summary>
     public bool OutOfBand { get; private set; }
@@ -220,9 +227,43 @@ public sealed class DetailsModel(Database database) : PageModel
             Progress = Throughput.Of(job.StartedAt, job.FinishedAt, job.TotalRows, finishes, DateTime.UtcNow);
         }
 
-        // The partial also updates the summary and the filter, out of band.
+        ETag = Version();
+        if (this.NotModified(ETag) is { } notModified)
+        {
+            Response.Headers.Append("Vary", Htmx.RequestHeader);
+            return notModified;
+        }
+
+        // The partial also updates the summary and the filter, out of band. It holds no antiforgery token while the
+        // job runs (Stop Job posts through htmx, with the header), so it is rendered once per version for everyone;
+        // a finished job's Retry and Import for real forms carry the user's token: never shared.
         OutOfBand = Request.WantsPartial();
-        return this.PageOrPartial("_JobPanelUpdate");
+        return OutOfBand ? rendered.Partial(this, "_JobPanelUpdate", ETag, shareable: !job.IsFinished) : this.PageOrPartial("_JobPanelUpdate");
+    }
+
+    /// <summary>
+    /// Every value _BatchTable, _JobSummary and _BatchFilter render, with the URL (filter and page), the
+    /// user's zone and role. A running job's figures move with the clock (the chart ends now, to the
+    /// second; the rate and time left as their text reads), so its version changes while it runs.
+    /// </summary>
+    private string Version()
+    {
+        using var version = PollVersion.For(this, CurrentUrl, times.ZoneId)
+            .AddRecord(Job).Add(Filter).Add(PageNumber).Add(PageCount).Add(FinishedBatches).Add(JobAhead).Add(RetriedBy.Count);
+        foreach (var retry in RetriedBy) version.Add(retry);
+        foreach (var (value, _, _) in Filters) version.Add(CountOf(value));
+        foreach (var batch in Batches)
+        {
+            version.Add(batch.BatchNo).Add(batch.Status).Add(batch.StatusReason).Add(batch.RowCount).Add(batch.StartedAt)
+                .Add(batch.FinishedAt).Add(batch.SucceededRows).Add(batch.FailedRows).Add(batch.FileId);
+        }
+        if (Progress is { } progress)
+        {
+            version.Add(progress.Start).Add(progress.End.Ticks / TimeSpan.TicksPerSecond).Add(progress.Running).Add(progress.Interval.Ticks)
+                .Add(progress.Rows).Add(progress.RateText).Add(progress.TimeLeftText);
+            foreach (var bar in progress.Bars) version.Add(bar.Start).Add(bar.Rows);
+        }
+        return version.ETag;
     }
 
     /// <summary>The job with its collection and workspace, or null when there is no such job (this page and the REST API).</summary>

@@ -10,6 +10,16 @@
     if (token) event.detail.headers['RequestVerificationToken'] = token.content;
   });
 
+  // A poll (the element that polls, data-etag: the version of what it shows) asks with If-None-Match:
+  // while nothing changed the server answers 304 without a body, and htmx swaps nothing on 304
+  // (responseHandling in the layout's htmx-config). Paging links, filters and Refresh ask for a fresh copy.
+  document.addEventListener('htmx:configRequest', (event) => {
+    const element = event.detail.elt;
+    if (event.detail.verb === 'get' && element instanceof HTMLElement && element.dataset.etag) {
+      event.detail.headers['If-None-Match'] = element.dataset.etag;
+    }
+  });
+
   // The sign-in form tells the server the browser's time zone (an IANA id such as Europe/Berlin):
   // a user who has none yet takes it, so times read in their own zone from the first page on.
   const fillTimeZone = () => {
