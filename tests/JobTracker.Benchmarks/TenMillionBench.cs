@@ -8,8 +8,8 @@ namespace JobTracker.Benchmarks;
 /// <summary>
 /// Does it stay linear and flat? The 8-column file of 1,000,000 rows and of --big-rows rows
 /// (10,000,000, 1.3 GB) each imported and then exported (10,000 records a file) through the real
-/// pipeline with the engine driven directly (as the import and export sections do, SQLite), each size in
-/// a child process of its own so that its peak memory (VmHWM, reset between import and export) is its own.
+/// pipeline with the engine driven directly (as the import and export sections do, SQLite); each import
+/// and each export runs in a child process of its own, so that its peak memory (VmHWM) is its own.
 /// Prints seconds per million rows at both sizes and the peak memory of each. Goals: the big run at most
 /// 10.5 × the 1M time (per million ≤ 1.05 × 1M's), peak memory within 10 % of the 1M run's.
 /// Not in the default run (minutes): <c>--only tenmillion</c>.
@@ -28,17 +28,21 @@ internal static class TenMillionBench
             var csv = Path.Combine(options.Output, $"import-{rows}.csv");
             var size = ImportBench.GenerateCsv(csv, rows);
             Console.WriteLine($"{rows:N0} rows ({size / 1e6:N0} MB CSV), {HttpBench.Uptime()}");
-            var start = new ProcessStartInfo("dotnet", [typeof(TenMillionBench).Assembly.Location, "--tenmillion-child", csv, "--output", options.Output]);
-            var (_, output) = await Timing.RunProcessAsync(start);
-            var line = output.Split('\n').FirstOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal))
-                ?? throw new InvalidOperationException("the child printed no result:\n" + output);
-            var f = line[ResultPrefix.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var result = (rows, double.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture),
-                double.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture));
-            results.Add(result);
-            var millions = rows / 1e6;
-            Console.WriteLine($"  import {result.Item2,8:N1} s  ({result.Item2 / millions:N2} s per million)  peak memory {result.Item3:N0} MB");
-            Console.WriteLine($"  export {result.Item4,8:N1} s  ({result.Item4 / millions:N2} s per million)  peak memory {result.Item5:N0} MB");
+            var databaseFile = Path.Combine(options.Output, "tenmillion.db");
+            try
+            {
+                var (import, importMb, _) = await ChildAsync(options, "import", csv);
+                var (export, exportMb, _) = await ChildAsync(options, "export", databaseFile);
+                results.Add((rows, import, importMb, export, exportMb));
+                var millions = rows / 1e6;
+                Console.WriteLine($"  import {import,8:N1} s  ({import / millions:N2} s per million)  peak memory {importMb:N0} MB  {HttpBench.Uptime()}");
+                Console.WriteLine($"  export {export,8:N1} s  ({export / millions:N2} s per million)  peak memory {exportMb:N0} MB  {HttpBench.Uptime()}");
+            }
+            finally
+            {
+                foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(databaseFile + suffix);
+                if (Directory.Exists(Path.Combine(options.Output, "files"))) Directory.Delete(Path.Combine(options.Output, "files"), recursive: true); // the stored copy of the upload
+            }
         }
         var (one, big) = (results[0], results[1]);
         var factor = big.Rows / (double)one.Rows;
@@ -47,27 +51,41 @@ internal static class TenMillionBench
         Console.WriteLine($"uptime: {HttpBench.Uptime()}");
     }
 
-    /// <summary>The child: import <paramref name="csv"/> into a new database, then export it; prints seconds and VmHWM of both.</summary>
-    public static async Task RunChildAsync(string csv, string output)
+    /// <summary>Runs one phase in a child process of its own; its seconds, its peak memory (VmHWM) and what it counted.</summary>
+    private static async Task<(double Seconds, long PeakMb, long Rows)> ChildAsync(BenchOptions options, string phase, string file)
     {
+        var start = new ProcessStartInfo("dotnet", [typeof(TenMillionBench).Assembly.Location, "--tenmillion-child", $"{phase}:{file}", "--output", options.Output]);
+        var (_, output) = await Timing.RunProcessAsync(start);
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"the {phase} child printed no result:\n" + output);
+        var f = line[ResultPrefix.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (double.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture), long.Parse(f[2], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// The child: "import:FILE" imports the CSV into a new tenmillion.db (kept for the export child),
+    /// "export:DB" exports its Bench collection; prints the seconds, this process's VmHWM and the rows.
+    /// </summary>
+    public static async Task RunChildAsync(string phaseAndFile, string output)
+    {
+        var (phase, file) = (phaseAndFile[..phaseAndFile.IndexOf(':', StringComparison.Ordinal)], phaseAndFile[(phaseAndFile.IndexOf(':', StringComparison.Ordinal) + 1)..]);
         var databaseFile = Path.Combine(output, "tenmillion.db");
-        try
+        if (phase == "import")
         {
-            var imported = await ImportBench.ImportAsync(csv, databaseFile);
+            var imported = await ImportBench.ImportAsync(file, databaseFile);
             if (imported.Status != "COMPLETED") throw new InvalidOperationException($"the import ended {imported.Status}");
-            var importPeak = ImportBench.PeakResidentMegabytes();
-            var database = Database.Create(SqliteProvider.ProviderName, $"Data Source={databaseFile}", Environment.CurrentDirectory);
-            var exported = await ExportBench.ExportAsync(database, Path.Combine(output, "files"), imported.CollectionId);
-            if (exported.Status != "COMPLETED" || exported.Written != imported.Succeeded)
-                throw new InvalidOperationException($"the export ended {exported.Status} with {exported.Written:N0} of {imported.Succeeded:N0} records");
-            Console.WriteLine(FormattableString.Invariant(
-                $"{ResultPrefix} {imported.Elapsed.TotalSeconds:0.000} {importPeak} {exported.Elapsed.TotalSeconds:0.000} {exported.PeakMb}"));
+            Console.WriteLine(FormattableString.Invariant($"{ResultPrefix} {imported.Elapsed.TotalSeconds:0.000} {ImportBench.PeakResidentMegabytes()} {imported.Succeeded}"));
+            return;
         }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(databaseFile + suffix);
-            if (Directory.Exists(Path.Combine(output, "files"))) Directory.Delete(Path.Combine(output, "files"), recursive: true); // the stored copy of the upload
-        }
+        var database = Database.Create(SqliteProvider.ProviderName, $"Data Source={file}", Environment.CurrentDirectory);
+        long collectionId;
+        long records;
+        await using (var connection = await database.OpenAsync())
+            (collectionId, records) = await Dapper.SqlMapper.QuerySingleAsync<(long, long)>(connection,
+                "SELECT id, record_count FROM collections WHERE name = 'Bench' ORDER BY id DESC LIMIT 1");
+        var exported = await ExportBench.ExportAsync(database, Path.Combine(output, "files"), collectionId);
+        if (exported.Status != "COMPLETED" || exported.Written != records)
+            throw new InvalidOperationException($"the export ended {exported.Status} with {exported.Written:N0} of {records:N0} records");
+        Console.WriteLine(FormattableString.Invariant($"{ResultPrefix} {exported.Elapsed.TotalSeconds:0.000} {exported.PeakMb} {exported.Written}"));
     }
 }
