@@ -21,7 +21,7 @@ internal static class TenMillionBench
     public static async Task RunAsync(BenchOptions options)
     {
         var sizes = new[] { 1_000_000, options.BigRows };
-        Console.WriteLine($"\n== Ten million: import then export of {string.Join(" and ", sizes.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))} rows × 8 columns, engine driven directly (SQLite), each size in a process of its own");
+        Console.WriteLine($"\n== Ten million: import then export of {string.Join(" and ", sizes.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))} rows × 8 columns, engine driven directly (SQLite), each import and export in a process of its own");
         var results = new List<(int Rows, double Import, long ImportMb, double Export, long ExportMb)>();
         foreach (var rows in sizes)
         {
