@@ -242,9 +242,14 @@ internal static class ImportBench
         return new FileInfo(path).Length;
     }
 
-    internal static long PeakResidentMegabytes()
+    internal static long PeakResidentMegabytes() => PeakResidentMegabytes(null);
+
+    /// <summary>VmHWM of a process (this one when null), in MB; -1 where /proc has none.</summary>
+    internal static long PeakResidentMegabytes(int? processId)
     {
-        foreach (var line in File.ReadLines("/proc/self/status"))
+        var status = processId is { } id ? $"/proc/{id}/status" : "/proc/self/status";
+        if (!File.Exists(status)) return -1;
+        foreach (var line in File.ReadLines(status))
             if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
         return -1;

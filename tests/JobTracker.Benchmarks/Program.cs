@@ -3,34 +3,54 @@ using JobTracker.Benchmarks;
 
 // Prints the figures behind JobTracker's speed targets. Release build; see README.md.
 //   dotnet run -c Release --project tests/JobTracker.Benchmarks [-- --rows N] [--memory-gb G] [--scale-rows N]
-//       [--postgres-port P] [--search-jobs N] [--skip import,export,memory,widerows,pages,search,postgres,scaleout]
+//       [--postgres-port P] [--search-jobs N] [--big-rows N]
+//       [--skip import,export,memory,widerows,http,polling,pages,search,postgres,scaleout] [--only SECTION,...]
+// tenmillion runs only when named in --only (it takes minutes).
 var options = BenchOptions.Parse(args);
 if (options.MemoryChild is { } childFile)
 {
     await ImportBench.ImportInThisProcessAsync(childFile, options.Output);
     return;
 }
+if (options.TenMillionChild is { } bigFile)
+{
+    await TenMillionBench.RunChildAsync(bigFile, options.Output);
+    return;
+}
 
 Directory.CreateDirectory(options.Output);
 Console.WriteLine($"JobTracker benchmarks · {Environment.ProcessorCount} cores · .NET {Environment.Version} · output in {options.Output}");
-if (!options.Skip.Contains("import")) await ImportBench.RunAsync(options);
-if (!options.Skip.Contains("export")) await ExportBench.RunAsync(options);
-if (!options.Skip.Contains("memory")) await ImportBench.RunMemoryAsync(options);
-if (!options.Skip.Contains("widerows")) await WideRowBench.RunAsync(options);
-if (!options.Skip.Contains("pages")) await PageBench.RunAsync(options);
-if (!options.Skip.Contains("search")) await SearchBench.RunAsync(options); // part of the pages section; --skip search leaves it out alone
-if (!options.Skip.Contains("postgres") || !options.Skip.Contains("scaleout"))
+if (options.Runs("import")) await ImportBench.RunAsync(options);
+if (options.Runs("export")) await ExportBench.RunAsync(options);
+if (options.Runs("memory")) await ImportBench.RunMemoryAsync(options);
+if (options.Runs("widerows")) await WideRowBench.RunAsync(options);
+if (options.Runs("http")) await HttpBench.RunAsync(options);
+if (options.Runs("polling")) await PollingBench.RunAsync(options);
+if (options.Runs("tenmillion")) await TenMillionBench.RunAsync(options);
+if (options.Runs("pages")) await PageBench.RunAsync(options);
+if (options.Runs("search")) await SearchBench.RunAsync(options); // part of the pages section; --skip search leaves it out alone
+if (options.Runs("postgres") || options.Runs("scaleout"))
 {
     // One server for both sections: a throwaway cluster (stopped on the way out, failures included) or JOBTRACKER_BENCH_POSTGRES.
     await using var postgres = await BenchPostgres.StartAsync(options);
-    if (!options.Skip.Contains("postgres")) await PostgresBench.RunAsync(options, postgres);
-    if (!options.Skip.Contains("scaleout")) await ScaleOutBench.RunAsync(options, postgres);
+    if (options.Runs("postgres")) await PostgresBench.RunAsync(options, postgres);
+    if (options.Runs("scaleout")) await ScaleOutBench.RunAsync(options, postgres);
 }
 
 namespace JobTracker.Benchmarks
 {
-    internal sealed record BenchOptions(int Rows, double MemoryGigabytes, HashSet<string> Skip, string Output, string? MemoryChild, int ScaleRows, int PostgresPort, int SearchJobs)
+    internal sealed record BenchOptions(int Rows, double MemoryGigabytes, HashSet<string> Skip, string Output, string? MemoryChild, int ScaleRows, int PostgresPort, int SearchJobs,
+        HashSet<string> Only, string? TenMillionChild, int BigRows)
     {
+        /// <summary>The sections a run knows; those in <see cref="OptIn"/> run only when --only names them.</summary>
+        public static readonly string[] Sections = ["import", "export", "memory", "widerows", "http", "polling", "tenmillion", "pages", "search", "postgres", "scaleout"];
+
+        private static readonly string[] OptIn = ["tenmillion"];
+
+        /// <summary>Whether this run measures <paramref name="section"/>: named in --only, or (without --only) not skipped and not opt-in.</summary>
+        public bool Runs(string section) =>
+            Only.Count > 0 ? Only.Contains(section) : !Skip.Contains(section) && !OptIn.Contains(section);
+
         public static BenchOptions Parse(string[] args)
         {
             int rows = 1_000_000;
@@ -41,6 +61,9 @@ namespace JobTracker.Benchmarks
             int scaleRows = 300_000;
             int postgresPort = 55450;
             int searchJobs = 1_000_000;
+            var only = new HashSet<string>();
+            string? tenMillionChild = null;
+            int bigRows = 10_000_000;
             for (var i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -53,12 +76,17 @@ namespace JobTracker.Benchmarks
                     case "--scale-rows": scaleRows = int.Parse(args[++i]); break;
                     case "--postgres-port": postgresPort = int.Parse(args[++i]); break;
                     case "--search-jobs": searchJobs = int.Parse(args[++i]); break;
+                    case "--only": only.UnionWith(args[++i].Split(',')); break;
+                    case "--tenmillion-child": tenMillionChild = args[++i]; break;
+                    case "--big-rows": bigRows = int.Parse(args[++i]); break;
                     default:
                         throw new ArgumentException($"unknown option {args[i]}; use --rows N, --memory-gb G, --scale-rows N, --postgres-port P, " +
-                            "--search-jobs N, --skip import,export,memory,widerows,pages,search,postgres,scaleout, --output DIR");
+                            $"--search-jobs N, --big-rows N, --skip or --only {string.Join(',', Sections)}, --output DIR");
                 }
             }
-            return new BenchOptions(rows, memoryGb, skip, output, child, scaleRows, postgresPort, searchJobs);
+            var unknown = skip.Concat(only).Where(name => !Sections.Contains(name)).ToList();
+            if (unknown.Count > 0) throw new ArgumentException($"unknown section {string.Join(", ", unknown)}; the sections are {string.Join(',', Sections)}");
+            return new BenchOptions(rows, memoryGb, skip, output, child, scaleRows, postgresPort, searchJobs, only, tenMillionChild, bigRows);
         }
     }
 

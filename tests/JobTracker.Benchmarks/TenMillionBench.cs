@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Globalization;
+using JobTracker.Db;
+using JobTracker.Db.Sqlite;
+
+namespace JobTracker.Benchmarks;
+
+/// <summary>
+/// Does it stay linear and flat? The 8-column file of 1,000,000 rows and of --big-rows rows
+/// (10,000,000, 1.3 GB) each imported and then exported (10,000 records a file) through the real
+/// pipeline with the engine driven directly (as the import and export sections do, SQLite); each import
+/// and each export runs in a child process of its own, so that its peak memory (VmHWM) is its own.
+/// Prints seconds per million rows at both sizes and the peak memory of each. Goals: the big run at most
+/// 10.5 × the 1M time (per million ≤ 1.05 × 1M's), peak memory within 10 % of the 1M run's.
+/// Not in the default run (minutes): <c>--only tenmillion</c>.
+/// </summary>
+internal static class TenMillionBench
+{
+    private const string ResultPrefix = "tenmillion-result:";
+
+    public static async Task RunAsync(BenchOptions options)
+    {
+        var sizes = new[] { 1_000_000, options.BigRows };
+        Console.WriteLine($"\n== Ten million: import then export of {string.Join(" and ", sizes.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))} rows × 8 columns, engine driven directly (SQLite), each import and export in a process of its own");
+        var results = new List<(int Rows, double Import, long ImportMb, double Export, long ExportMb)>();
+        foreach (var rows in sizes)
+        {
+            var csv = Path.Combine(options.Output, $"import-{rows}.csv");
+            var size = ImportBench.GenerateCsv(csv, rows);
+            Console.WriteLine($"{rows:N0} rows ({size / 1e6:N0} MB CSV), {HttpBench.Uptime()}");
+            var databaseFile = Path.Combine(options.Output, "tenmillion.db");
+            try
+            {
+                var (import, importMb, _) = await ChildAsync(options, "import", csv);
+                var (export, exportMb, _) = await ChildAsync(options, "export", databaseFile);
+                results.Add((rows, import, importMb, export, exportMb));
+                var millions = rows / 1e6;
+                Console.WriteLine($"  import {import,8:N1} s  ({import / millions:N2} s per million)  peak memory {importMb:N0} MB  {HttpBench.Uptime()}");
+                Console.WriteLine($"  export {export,8:N1} s  ({export / millions:N2} s per million)  peak memory {exportMb:N0} MB  {HttpBench.Uptime()}");
+            }
+            finally
+            {
+                foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(databaseFile + suffix);
+                if (Directory.Exists(Path.Combine(options.Output, "files"))) Directory.Delete(Path.Combine(options.Output, "files"), recursive: true); // the stored copy of the upload
+            }
+        }
+        var (one, big) = (results[0], results[1]);
+        var factor = big.Rows / (double)one.Rows;
+        Console.WriteLine($"tenmillion import: {big.Import / one.Import:0.00} × the 1M time (goal ≤ {factor * 1.05:0.#}), peak memory {big.ImportMb / (double)one.ImportMb:0.00} × (goal ≤ 1.10)");
+        Console.WriteLine($"tenmillion export: {big.Export / one.Export:0.00} × the 1M time (goal ≤ {factor * 1.05:0.#}), peak memory {big.ExportMb / (double)one.ExportMb:0.00} × (goal ≤ 1.10)");
+        Console.WriteLine($"uptime: {HttpBench.Uptime()}");
+    }
+
+    /// <summary>Runs one phase in a child process of its own; its seconds, its peak memory (VmHWM) and what it counted.</summary>
+    private static async Task<(double Seconds, long PeakMb, long Rows)> ChildAsync(BenchOptions options, string phase, string file)
+    {
+        var start = new ProcessStartInfo("dotnet", [typeof(TenMillionBench).Assembly.Location, "--tenmillion-child", $"{phase}:{file}", "--output", options.Output]);
+        var (_, output) = await Timing.RunProcessAsync(start);
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"the {phase} child printed no result:\n" + output);
+        var f = line[ResultPrefix.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (double.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture), long.Parse(f[2], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// The child: "import:FILE" imports the CSV into a new tenmillion.db (kept for the export child),
+    /// "export:DB" exports its Bench collection; prints the seconds, this process's VmHWM and the rows.
+    /// </summary>
+    public static async Task RunChildAsync(string phaseAndFile, string output)
+    {
+        var (phase, file) = (phaseAndFile[..phaseAndFile.IndexOf(':', StringComparison.Ordinal)], phaseAndFile[(phaseAndFile.IndexOf(':', StringComparison.Ordinal) + 1)..]);
+        var databaseFile = Path.Combine(output, "tenmillion.db");
+        if (phase == "import")
+        {
+            var imported = await ImportBench.ImportAsync(file, databaseFile);
+            if (imported.Status != "COMPLETED") throw new InvalidOperationException($"the import ended {imported.Status}");
+            Console.WriteLine(FormattableString.Invariant($"{ResultPrefix} {imported.Elapsed.TotalSeconds:0.000} {ImportBench.PeakResidentMegabytes()} {imported.Succeeded}"));
+            return;
+        }
+        var database = Database.Create(SqliteProvider.ProviderName, $"Data Source={file}", Environment.CurrentDirectory);
+        long collectionId;
+        long records;
+        await using (var connection = await database.OpenAsync())
+            (collectionId, records) = await Dapper.SqlMapper.QuerySingleAsync<(long, long)>(connection,
+                "SELECT id, record_count FROM collections WHERE name = 'Bench' ORDER BY id DESC LIMIT 1");
+        var exported = await ExportBench.ExportAsync(database, Path.Combine(output, "files"), collectionId);
+        if (exported.Status != "COMPLETED" || exported.Written != records)
+            throw new InvalidOperationException($"the export ended {exported.Status} with {exported.Written:N0} of {records:N0} records");
+        Console.WriteLine(FormattableString.Invariant($"{ResultPrefix} {exported.Elapsed.TotalSeconds:0.000} {exported.PeakMb} {exported.Written}"));
+    }
+}
