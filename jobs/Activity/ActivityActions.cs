@@ -54,6 +54,10 @@ public static class ActivityActions
     public const string DownloadAuditLog = "Download audit log";
     public const string DownloadFailedRows = "Download failed rows";
 
+    public const string FilesExpired = "Files expired";
+    public const string AuditLogExpired = "Audit log expired";
+    public const string JobExpired = "Job expired";
+
     /// <summary>Every action, for the page's filter.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
@@ -64,5 +68,6 @@ public static class ActivityActions
         PasswordChange, TimeZoneChange, TokenCreate, TokenRevoke,
         WebhookCreate, WebhookEdit, WebhookDelete, WebhookRedeliver,
         DownloadOriginal, DownloadBatchFile, DownloadArchive, DownloadAuditLog, DownloadFailedRows,
+        FilesExpired, AuditLogExpired, JobExpired,
     ];
 }

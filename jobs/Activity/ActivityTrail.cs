@@ -53,7 +53,17 @@ public sealed class ActivityTrail(Database database)
     public async Task RecordDownloadAsync(ActivityActor actor, string action, long jobId, string? detail, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("""
+        await RecordOnJobAsync(connection, null, actor, action, jobId, detail, cancellationToken);
+    }
+
+    /// <summary>
+    /// An entry about job <paramref name="jobId"/> in the caller's transaction, labelled with the job's file or export
+    /// name as the row has it (one INSERT … SELECT; nothing when the job is gone), e.g. the nightly cleanup's.
+    /// </summary>
+    public Task RecordOnJobAsync(
+        DbConnection connection, DbTransaction? transaction, ActivityActor actor, string action, long jobId, string? detail,
+        CancellationToken cancellationToken = default) =>
+        connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO activity (at_utc, actor_user_id, actor_name, via, action, object_kind, object_id, object_label, job_id, detail, client_address)
             SELECT @Now, @UserId, @Name, @Via, @Action, @Kind, j.id, j.file_name, j.id, @Detail, @Address FROM jobs j WHERE j.id = @JobId
             """, new
@@ -67,17 +77,7 @@ public sealed class ActivityTrail(Database database)
             Detail = Cut(detail, 1000),
             Address = Cut(actor.Address, 100),
             JobId = jobId,
-        });
-    }
-
-    /// <summary>
-    /// A system actor's entry in the caller's transaction, e.g. the nightly cleanup:
-    /// <c>RecordSystemAsync(connection, transaction, ActivityActor.Retention.Name, "Delete files", ActivityObjects.Job, jobId, label, jobId, "…")</c>.
-    /// </summary>
-    public Task RecordSystemAsync(
-        DbConnection connection, DbTransaction? transaction, string systemActor, string action, string objectKind, long? objectId,
-        string? label, long? jobId, string? detail = null) =>
-        RecordAsync(connection, transaction, ActivityActor.System(systemActor), action, objectKind, objectId, label, jobId, detail);
+        }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>
     /// The worker's entry for a job that has just reached its final status (one INSERT … SELECT in the job's final

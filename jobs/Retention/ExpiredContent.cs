@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,7 @@ namespace JobTracker.Jobs.Retention;
 /// (the row, its database chunks or its file in the storage folder), its audit entries, and an expired job with its
 /// batches. Each step can be cut off and done again: what a job still refers to is deleted the next time.
 /// </summary>
-public sealed class ExpiredContent(Database database, FileStore files, ILogger<ExpiredContent> logger)
+public sealed class ExpiredContent(Database database, FileStore files, ActivityTrail activity, ILogger<ExpiredContent> logger)
 {
     private sealed record FileRef
     {
@@ -103,6 +104,8 @@ public sealed class ExpiredContent(Database database, FileStore files, ILogger<E
             UPDATE jobs SET retry_of_job_id = NULL
              WHERE retry_of_job_id = @jobId AND finished_at IS NOT NULL
             """, new { jobId }, transaction, cancellationToken: cancellationToken));
+        // Written first (its label comes from the job row); rolled back with the deletion when the job must stay.
+        await activity.RecordOnJobAsync(connection, transaction, ActivityActor.Retention, ActivityActions.JobExpired, jobId, null, cancellationToken);
         var deleted = await connection.ExecuteAsync(new CommandDefinition("""
             DELETE FROM jobs
              WHERE id = @jobId AND finished_at IS NOT NULL
@@ -113,6 +116,28 @@ public sealed class ExpiredContent(Database database, FileStore files, ILogger<E
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Retention: deleted finished job {JobId}", jobId);
         return true;
+    }
+
+    /// <summary>
+    /// The activity entries from before <paramref name="before"/> (none when null: kept forever), at most
+    /// <paramref name="perTransaction"/> ids at a time. Returns how many went.
+    /// </summary>
+    public async Task<int> DeleteActivityBeforeAsync(DateTime? before, int perTransaction, CancellationToken cancellationToken)
+    {
+        if (before is null) return 0;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var range = await connection.QuerySingleAsync<(long? First, long? Last)>(new CommandDefinition(
+            "SELECT MIN(id), MAX(id) FROM activity WHERE at_utc < @before", new { before }, cancellationToken: cancellationToken));
+        if (range.First is not { } first || range.Last is not { } last) return 0;
+        var deleted = 0;
+        for (var from = first; from <= last; from += perTransaction)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            deleted += await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM activity WHERE id >= @from AND id < @to AND at_utc < @before",
+                new { from, to = from + perTransaction, before }, cancellationToken: cancellationToken));
+        }
+        return deleted;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using JobTracker.Db;
+using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,7 @@ namespace JobTracker.Jobs.Retention;
 /// </para>
 /// </summary>
 public sealed class RetentionCleanup(
-    Database database, ExpiredContent content, StorageSweep sweep, [FromKeyedServices(RetentionCleanup.ClockKey)] TimeProvider clock,
+    Database database, ExpiredContent content, StorageSweep sweep, ActivityTrail activity, [FromKeyedServices(RetentionCleanup.ClockKey)] TimeProvider clock,
     IOptions<RetentionOptions> options, ILogger<RetentionCleanup> logger)
 {
     /// <summary>No unfinished job shares the file of job j or retries it.</summary>
@@ -53,6 +54,7 @@ public sealed class RetentionCleanup(
         {
             var settings = options.Value;
             var perTransaction = Math.Max(1, settings.RowsPerTransaction);
+            var activityDeleted = await content.DeleteActivityBeforeAsync(settings.ActivityKeptFrom(nowUtc), perTransaction, cancellationToken);
             var jobsExpiring = await MarkJobsAsync(settings, nowUtc, perTransaction, cancellationToken);
             var filesExpired = await MarkFilesAsync(settings, nowUtc, perTransaction, cancellationToken);
             var auditExpired = await MarkAuditAsync(settings, nowUtc, perTransaction, cancellationToken);
@@ -62,10 +64,10 @@ public sealed class RetentionCleanup(
             foreach (var jobId in jobsExpiring)
                 if (await content.DeleteJobAsync(jobId, perTransaction, cancellationToken)) jobsDeleted++;
             await sweep.RunAsync(nowUtc, cancellationToken);
-            var result = new RetentionResult(filesExpired, filesDeleted, auditExpired, jobsDeleted);
+            var result = new RetentionResult(filesExpired, filesDeleted, auditExpired, jobsDeleted, activityDeleted);
             logger.LogInformation(
-                "Retention cleanup: files of {FilesExpired} jobs expired, {FilesDeleted} stored files deleted, audit logs of {AuditExpired} jobs expired, {JobsDeleted} finished jobs deleted",
-                result.FilesExpired, result.FilesDeleted, result.AuditExpired, result.JobsDeleted);
+                "Retention cleanup: files of {FilesExpired} jobs expired, {FilesDeleted} stored files deleted, audit logs of {AuditExpired} jobs expired, {JobsDeleted} finished jobs deleted, {ActivityDeleted} activity entries deleted",
+                result.FilesExpired, result.FilesDeleted, result.AuditExpired, result.JobsDeleted, result.ActivityDeleted);
             return result;
         }
         finally
@@ -90,8 +92,9 @@ public sealed class RetentionCleanup(
                                   AND (o.source_file_id = j.source_file_id OR o.retry_of_job_id = j.id))
              ORDER BY j.id
             """, new { cutoff }, cancellationToken: cancellationToken))).AsList();
-        await MarkAsync(connection, "files_expired_at", ids, now, perTransaction, cancellationToken);
-        await MarkAsync(connection, "audit_expired_at", ids, now, perTransaction, cancellationToken);
+        var kept = $"the job is kept {settings.DaysOf(RetainedKind.Job)} days";
+        await MarkAsync(connection, "files_expired_at", ids, now, kept, perTransaction, cancellationToken);
+        await MarkAsync(connection, "audit_expired_at", ids, now, kept, perTransaction, cancellationToken);
         return ids;
     }
 
@@ -109,7 +112,7 @@ public sealed class RetentionCleanup(
                  WHERE j.finished_at IS NOT NULL AND j.finished_at < @cutoff AND j.files_expired_at IS NULL AND j.job_type = @jobType
                    AND {NotNeededWhere}
                 """, new { cutoff, jobType }, cancellationToken: cancellationToken));
-            expired += await MarkAsync(connection, "files_expired_at", ids.AsList(), now, perTransaction, cancellationToken);
+            expired += await MarkAsync(connection, "files_expired_at", ids.AsList(), now, $"kept {settings.DaysOf(kind)} days", perTransaction, cancellationToken);
         }
 
         // "Keep the last N exports": a finished export with N newer finished exports of its schedule.
@@ -120,7 +123,7 @@ public sealed class RetentionCleanup(
                AND (SELECT COUNT(*) FROM jobs n
                      WHERE n.schedule_id = j.schedule_id AND n.finished_at IS NOT NULL AND n.id > j.id) >= s.keep_last_exports
             """, cancellationToken: cancellationToken));
-        expired += await MarkAsync(connection, "files_expired_at", beyond.AsList(), now, perTransaction, cancellationToken);
+        expired += await MarkAsync(connection, "files_expired_at", beyond.AsList(), now, "its schedule keeps only its newest exports", perTransaction, cancellationToken);
         return expired;
     }
 
@@ -135,14 +138,15 @@ public sealed class RetentionCleanup(
              WHERE j.finished_at IS NOT NULL AND j.finished_at < @cutoff AND j.audit_expired_at IS NULL AND j.job_type = @Import
                AND {NotNeededWhere}
             """, new { cutoff, Import = JobTypes.Import }, cancellationToken: cancellationToken));
-        return await MarkAsync(connection, "audit_expired_at", ids.AsList(), now, perTransaction, cancellationToken);
+        return await MarkAsync(connection, "audit_expired_at", ids.AsList(), now, $"kept {settings.DaysOf(RetainedKind.AuditLog)} days", perTransaction, cancellationToken);
     }
 
     /// <summary>
     /// Sets <paramref name="column"/> (files_expired_at or audit_expired_at) on the jobs, a few per statement, checking
-    /// again in the statement that each is finished and that no unfinished job has come to need it meanwhile.
+    /// again in the statement that each is finished and that no unfinished job has come to need it meanwhile; each
+    /// job so marked gets its activity entry (actor <c>retention</c>, <paramref name="why"/> as the detail) in the same transaction.
     /// </summary>
-    private static async Task<int> MarkAsync(DbConnection connection, string column, List<long> ids, DateTime now, int perTransaction, CancellationToken cancellationToken)
+    private async Task<int> MarkAsync(DbConnection connection, string column, List<long> ids, DateTime now, string why, int perTransaction, CancellationToken cancellationToken)
     {
         var marked = 0;
         foreach (var chunk in ids.Chunk(perTransaction))
@@ -150,12 +154,16 @@ public sealed class RetentionCleanup(
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             foreach (var id in chunk)
             {
-                marked += await connection.ExecuteAsync(new CommandDefinition($"""
+                var changed = await connection.ExecuteAsync(new CommandDefinition($"""
                     UPDATE jobs SET {column} = @now
                      WHERE id = @id AND {column} IS NULL AND finished_at IS NOT NULL
                        AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.finished_at IS NULL
                                           AND (o.source_file_id = jobs.source_file_id OR o.retry_of_job_id = jobs.id))
                     """, new { now, id }, transaction, cancellationToken: cancellationToken));
+                if (changed == 0) continue;
+                marked++;
+                await activity.RecordOnJobAsync(connection, transaction, ActivityActor.Retention,
+                    column == "files_expired_at" ? ActivityActions.FilesExpired : ActivityActions.AuditLogExpired, id, why, cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);
         }

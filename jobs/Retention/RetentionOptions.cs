@@ -20,6 +20,12 @@ public sealed class RetentionOptions
     /// <summary>Finished jobs themselves: the job row, its batches, and whatever of the above is left.</summary>
     public int FinishedJobDays { get; set; }
 
+    /// <summary>
+    /// The activity trail's entries, counted from each entry's own time (0 = forever). A year by default: long enough
+    /// to answer who stopped or downloaded what, short enough that a busy console's trail does not grow for ever.
+    /// </summary>
+    public int ActivityDays { get; set; } = 365;
+
     /// <summary>When the cleanup runs: a Quartz cron expression (seconds first), in UTC. Default 03:00 UTC every night.</summary>
     public string CleanupCron { get; set; } = "0 0 3 * * ?";
 
@@ -34,6 +40,9 @@ public sealed class RetentionOptions
         RetainedKind.AuditLog => AuditLogDays,
         _ => FinishedJobDays,
     });
+
+    /// <summary>Activity entries older than this go at the cleanup at <paramref name="now"/>; null when they are kept forever.</summary>
+    public DateTime? ActivityKeptFrom(DateTime now) => ActivityDays > 0 ? now.AddDays(-ActivityDays) : null;
 
     /// <summary>When <paramref name="kind"/> of a job that finished at <paramref name="finishedAt"/> expires; null when kept forever.</summary>
     public DateTime? KeptUntil(RetainedKind kind, DateTime finishedAt) =>

@@ -61,6 +61,15 @@ public sealed class RetentionTests
         return connection.ExecuteScalar<DateTime?>($"SELECT {column} FROM jobs WHERE id = @jobId", new { jobId });
     }
 
+    /// <summary>The retention cleanup's activity entries about <paramref name="jobId"/>: (action, detail), oldest first.</summary>
+    private static List<(string Action, string? Detail)> RetentionActivity(JobTrackerApp app, long jobId)
+    {
+        using var connection = app.Database.Open();
+        return connection.Query<(string, string?)>(
+            "SELECT action, detail FROM activity WHERE job_id = @jobId AND actor_name = 'retention' AND actor_user_id IS NULL ORDER BY id",
+            new { jobId }).AsList();
+    }
+
     private static long CountWhere(JobTrackerApp app, string sql, object parameters)
     {
         using var connection = app.Database.Open();
@@ -139,6 +148,10 @@ public sealed class RetentionTests
         Assert.Null(ExpiredAt(app, recentImport, "files_expired_at"));
         Assert.Null(ExpiredAt(app, unfinished, "files_expired_at"));
         Assert.Null(ExpiredAt(app, importId, "audit_expired_at"));
+        Assert.Equal([("Files expired", "kept 30 days")], RetentionActivity(app, importId));
+        Assert.Equal([("Files expired", "kept 30 days")], RetentionActivity(app, exportId));
+        Assert.Empty(RetentionActivity(app, sharedImport));
+        Assert.Empty(RetentionActivity(app, recentImport));
 
         // Gone from storage: rows, chunks and files on disk.
         foreach (var fileId in exportFiles.Append(importFile))
@@ -198,6 +211,7 @@ public sealed class RetentionTests
         clock.Ahead = TimeSpan.FromDays(91);
         await RunCleanupAsync(app);
         var auditExpiredAt = ExpiredAt(app, importId, "audit_expired_at")!.Value;
+        Assert.Equal([("Files expired", "kept 30 days"), ("Audit log expired", "kept 90 days")], RetentionActivity(app, importId));
         Assert.Equal(0, CountWhere(app, "SELECT COUNT(*) FROM audit_entries WHERE job_id = @importId", new { importId }));
         Assert.Equal(1, CountWhere(app, "SELECT COUNT(*) FROM audit_entries WHERE job_id = @sharedImport", new { sharedImport }));
         var auditExpired = Expected(auditExpiredAt, "kept 90 days");
@@ -249,6 +263,13 @@ public sealed class RetentionTests
         Assert.Equal(0, CountWhere(app, "SELECT COUNT(*) FROM stored_files", new { }));
         Assert.Empty(app.StoredFilesOnDisk());
         Assert.Equal(records, app.Records(collection));
+        // The trail keeps what happened to them (the entries name the jobs' files as they were).
+        foreach (var id in new[] { importId, retryId })
+        {
+            Assert.Equal([("Files expired", "the job is kept 10 days"), ("Audit log expired", "the job is kept 10 days"), ("Job expired", null)],
+                RetentionActivity(app, id));
+        }
+        Assert.Equal(1, CountWhere(app, "SELECT COUNT(*) FROM activity WHERE action = 'Job expired' AND job_id = @importId AND object_label = 'expiring.csv'", new { importId }));
         using (var details = await admin.GetAsync($"/Jobs/{importId}"))
             Assert.Equal(HttpStatusCode.NotFound, details.StatusCode);
         var lastJob = records.Keys.Order().First();
@@ -309,6 +330,38 @@ public sealed class RetentionTests
         await app.WaitForStatusAsync(fourth, Status.Completed);
         await RunCleanupAsync(app);
         Assert.All(exports.Skip(1).Append(fourth), id => Assert.Null(ExpiredAt(app, id, "files_expired_at")));
+    }
+
+    [Fact]
+    public async Task Activity_entries_older_than_ActivityDays_go_and_the_rest_stay()
+    {
+        var clock = new MovedClock();
+        await using var app = NewApp(clock, StorageKind.Folder, new() { ["ActivityDays"] = "30", ["UploadedFileDays"] = "0", ["AuditLogDays"] = "0" });
+        var collection = app.CreateCollection();
+        using var admin = await app.SignInAsync();
+        var importId = await app.UploadAsync(admin, collection, "kept.csv", ImportCsv);
+        await app.WaitForStatusAsync(importId, Status.RanWithErrors);
+        var jobEntries = CountWhere(app, "SELECT COUNT(*) FROM activity WHERE job_id = @importId", new { importId });
+        Assert.Equal(2, jobEntries); // Submit import, Job finished
+        var all = CountWhere(app, "SELECT COUNT(*) FROM activity", new { });
+
+        // 20 days on: inside the window, nothing goes.
+        clock.Ahead = TimeSpan.FromDays(20);
+        await RunCleanupAsync(app);
+        Assert.Equal(all, CountWhere(app, "SELECT COUNT(*) FROM activity", new { }));
+
+        // 31 days on: every entry so far is older than 30 days; the job itself, its files and audit log stay (0 = forever).
+        clock.Ahead = TimeSpan.FromDays(31);
+        await RunCleanupAsync(app);
+        Assert.Equal(0, CountWhere(app, "SELECT COUNT(*) FROM activity", new { }));
+        Assert.Equal(Status.RanWithErrors, app.Job(importId).Status);
+        using (var audit = await admin.GetAsync($"/Jobs/{importId}/AuditLog"))
+            Assert.Equal(HttpStatusCode.OK, audit.StatusCode);
+
+        // What happens next is recorded again.
+        using (var audit = await admin.GetAsync($"/Jobs/{importId}/File"))
+            Assert.Equal(HttpStatusCode.OK, audit.StatusCode);
+        Assert.Equal(2, CountWhere(app, "SELECT COUNT(*) FROM activity WHERE job_id = @importId", new { importId })); // the two downloads
     }
 
     [Fact]
