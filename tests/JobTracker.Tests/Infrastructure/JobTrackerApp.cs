@@ -104,6 +104,9 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
             ["JobTracker:RunWorkers"] = RunWorkers ? "true" : "false",
             ["JobTracker:Workers"] = "2",
             ["JobTracker:PollInterval"] = "00:00:00.200",
+            // Tests change the database and poll at once: no shared recent answer (PollRenderCache), except where a
+            // test sets it (PollTests' own test of it, the browser's polling tests).
+            ["JobTracker:Polling:SharedFor"] = "00:00:00",
             ["JobTracker:Lease"] = "00:00:30",
             ["JobTracker:NodeId"] = NodeId,
             ["JobTracker:BatchSize"] = BatchSize.ToString(CultureInfo.InvariantCulture),

@@ -221,6 +221,59 @@ public sealed class PollTests(JobTrackerApp app) : IClassFixture<JobTrackerApp>
     }
 
     [Fact]
+    public async Task Within_SharedFor_the_same_poll_gets_the_answer_given_before_without_reading_and_then_the_new_one()
+    {
+        // 3 s here (1 s by default): long enough to poll twice within it on a loaded machine.
+        await using var shared = new JobTrackerApp { Settings = new Dictionary<string, string> { ["JobTracker:Polling:SharedFor"] = "00:00:03" }, RunWorkers = false };
+        var c = shared.CreateCollection();
+        var job = shared.InsertBlockingJob(c);
+        using (var connection = shared.Database.Open())
+        {
+            connection.Execute("UPDATE jobs SET started_at = NULL, total_rows = 40, batch_count = 2 WHERE id = @job", new { job });
+            for (var batchNo = 0; batchNo < 2; batchNo++)
+                InsertBatch(connection, job, batchNo, Status.Queued);
+        }
+        using var admin = await shared.SignInAsync();
+        using var another = await shared.SignInAsync(shared.CreateUser(Roles.Admin));
+        using var viewer = await shared.SignInAsync(shared.CreateUser(Roles.Viewer));
+        var details = $"/Jobs/{job}";
+        var tracker = $"/Collections/{c}/Jobs";
+
+        var first = await PollAsync(admin, details, null);
+        var firstETag = Rendered(first, "batch-table");
+        var table = await PollAsync(admin, tracker, null, seen: "stale");
+        var tableETag = Rendered(table, "job-table");
+        Assert.Equal(JobsModel.ChangedEvent, table.Trigger);
+        var answered = DateTime.UtcNow;
+
+        // A batch starts. Within the window the same polls, by anyone with the same zone and role, get the answers given
+        // before (no read: the change is not in them), 304 with their version; another role is asked afresh.
+        using (var connection = shared.Database.Open())
+        {
+            connection.Execute("UPDATE batches SET status = @InProgress, started_at = @now WHERE job_id = @job AND batch_no = 0",
+                new { Status.InProgress, now = DateTime.UtcNow, job });
+            connection.Execute("UPDATE jobs SET succeeded_rows = 7 WHERE id = @job", new { job });
+        }
+        var again = await PollAsync(another, details, null);
+        var againTable = await PollAsync(another, tracker, null, seen: "stale");
+        NotModified(await PollAsync(admin, details, firstETag), firstETag);
+        var viewerAnswer = await PollAsync(viewer, details, null);
+        Assert.True(DateTime.UtcNow - answered < TimeSpan.FromSeconds(3), "the polls took longer than the window");
+        Assert.Equal((firstETag, first.Body), (again.ETag, again.Body));
+        Assert.Equal((tableETag, table.Body, JobsModel.ChangedEvent), (againTable.ETag, againTable.Body, againTable.Trigger));
+        Assert.Equal((0, Status.InProgress), Html.BatchRows(viewerAnswer.Body)[0]);
+
+        // After the window: the new answer.
+        await Task.Delay(answered + TimeSpan.FromSeconds(3.2) - DateTime.UtcNow);
+        var later = await PollAsync(admin, details, firstETag);
+        Assert.NotEqual(firstETag, Rendered(later, "batch-table"));
+        Assert.Equal((0, Status.InProgress), Html.BatchRows(later.Body)[0]);
+        var laterTable = await PollAsync(admin, tracker, tableETag);
+        Assert.NotEqual(tableETag, Rendered(laterTable, "job-table"));
+        Assert.NotEqual(Html.Text(table.Body, "job-rows"), Html.Text(laterTable.Body, "job-rows"));
+    }
+
+    [Fact]
     public async Task Polls_are_compressed_when_the_client_accepts_it_and_other_pages_are_not()
     {
         var c = app.CreateCollection();

@@ -112,6 +112,13 @@ public sealed class JobsModel(Database database, TimeDisplay times, PollRenderCa
     public async Task<IActionResult> OnGetAsync(long id, string? status, string? type, string? by, string? name, string? from, string? to,
         long? after, [FromQuery(Name = "page")] int pageNumber = 1)
     {
+        // The same poll answered less than a second ago: that answer, without reading (PollRenderCache).
+        if (rendered.Recent(this, times.ZoneId) is { } recent)
+        {
+            var answer = PollRenderCache.Send(this, recent);
+            if (answer is FileContentResult) TellChipsIfChanged(recent.State);
+            return answer;
+        }
         Search = JobSearch.Parse(status, type, by, name, from, to) with { Zone = times.Zone };
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
         if (!await LoadPageAsync(connection, id, after, pageNumber)) return NotFound();
@@ -122,9 +129,14 @@ public sealed class JobsModel(Database database, TimeDisplay times, PollRenderCa
             return notModified;
         }
         // A poll or a paging link that was rendered before a job changed state: the chips count again (they listen for the event).
-        if (Request.Headers.TryGetValue(SeenHeader, out var seen) && seen != State) Response.Headers["HX-Trigger"] = ChangedEvent;
+        TellChipsIfChanged(State);
         // The table holds nothing of one user: rendered once per version for everyone who polls it.
-        return Request.WantsPartial() ? rendered.Partial(this, "_JobTable", ETag, shareable: true) : this.PageOrPartial("_JobTable");
+        return Request.WantsPartial() ? rendered.Partial(this, "_JobTable", ETag, shareable: true, times.ZoneId, State) : this.PageOrPartial("_JobTable");
+    }
+
+    private void TellChipsIfChanged(string? state)
+    {
+        if (Request.Headers.TryGetValue(SeenHeader, out var seen) && seen != state) Response.Headers["HX-Trigger"] = ChangedEvent;
     }
 
     /// <summary>

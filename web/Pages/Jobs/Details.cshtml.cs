@@ -165,6 +165,8 @@ public sealed class DetailsModel(Database database, TimeDisplay times, PollRende
         var filter = Filters.FirstOrDefault(f => f.Value == status?.Trim().ToLowerInvariant());
         Filter = filter.Value ?? "";
         PageNumber = Math.Max(1, pageNumber);
+        // The same poll of a running job answered less than a second ago: that answer, without reading (PollRenderCache).
+        if (rendered.Recent(this, times.ZoneId) is { } recent) return PollRenderCache.Send(this, recent);
 
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
         var job = await LoadJobAsync(connection, id);
@@ -238,7 +240,7 @@ public sealed class DetailsModel(Database database, TimeDisplay times, PollRende
         // job runs (Stop Job posts through htmx, with the header), so it is rendered once per version for everyone;
         // a finished job's Retry and Import for real forms carry the user's token: never shared.
         OutOfBand = Request.WantsPartial();
-        return OutOfBand ? rendered.Partial(this, "_JobPanelUpdate", ETag, shareable: !job.IsFinished) : this.PageOrPartial("_JobPanelUpdate");
+        return OutOfBand ? rendered.Partial(this, "_JobPanelUpdate", ETag, shareable: !job.IsFinished, times.ZoneId) : this.PageOrPartial("_JobPanelUpdate");
     }
 
     /// <summary>
