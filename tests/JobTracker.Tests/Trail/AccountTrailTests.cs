@@ -23,7 +23,7 @@ public sealed class AccountTrailTests(JobTrackerApp app) : IClassFixture<JobTrac
     public static TheoryData<string> Actions =>
     [
         "create user", "change role", "disable user", "enable user", "reset password", "change password", "change time zone",
-        "create API token", "revoke API token",
+        "create API token", "revoke API token", "end session", "end all sessions",
     ];
 
     private long UserId(string userName) => ApiFixture.UserId(app, userName);
@@ -112,6 +112,23 @@ public sealed class AccountTrailTests(JobTrackerApp app) : IClassFixture<JobTrac
                 var page = await PostFormOkAsync(user, "/Account/Tokens", "Revoke", new() { ["tokenId"] = tokenId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) });
                 Assert.StartsWith("The token is revoked", Html.Text(page, "tokens-message"));
                 expected = new(ActivityActions.TokenRevoke, ActivityObjects.ApiToken, tokenId, tokenName, null, null, userId, userName, Console, Loopback);
+                break;
+            }
+            case "end session":
+            {
+                var sessionId = Column<long>("SELECT MAX(id) FROM sessions WHERE user_id = @userId AND ended_at IS NULL", userId);
+                var page = await PostFormOkAsync(admin, $"/Users/{userId}", "EndSession", new() { ["sessionId"] = sessionId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                Assert.Equal($"Session {sessionId} of {userName} is ended: its cookie no longer works.", Html.Text(page, "users-message"));
+                expected = new(ActivityActions.SessionEnd, ActivityObjects.User, userId, userName, null, $"session {sessionId}",
+                    adminId, JobTrackerApp.AdminUser, Console, Loopback);
+                break;
+            }
+            case "end all sessions":
+            {
+                var page = await PostFormOkAsync(admin, $"/Users/{userId}", "EndAllSessions");
+                Assert.Equal($"Ended 1 session of {userName}.", Html.Text(page, "users-message"));
+                expected = new(ActivityActions.SessionEnd, ActivityObjects.User, userId, userName, null, "all sessions (1)",
+                    adminId, JobTrackerApp.AdminUser, Console, Loopback);
                 break;
             }
             default:
