@@ -36,6 +36,7 @@ public static class ActivityActions
     public const string UserPasswordReset = "Reset password";
     public const string SignIn = "Sign in";
     public const string SignOut = "Sign out";
+    public const string SessionEnd = "End session";
     public const string SignInFailed = "Failed sign-in";
     public const string Lockout = "Account locked";
     public const string PasswordChange = "Change password";
@@ -64,7 +65,7 @@ public static class ActivityActions
         SubmitImport, SubmitDryRun, ImportForReal, Retry, SubmitExport, StopJob, JobFinished,
         ScheduleCreate, ScheduleEdit, SchedulePause, ScheduleResume, ScheduleRunNow, ScheduleDelete, ScheduleFire, ScheduleSkip,
         WorkspaceCreate, WorkspaceEdit, WorkspaceDelete, CollectionCreate, CollectionEdit, CollectionDelete,
-        UserCreate, UserRole, UserDisable, UserEnable, UserPasswordReset, SignIn, SignOut, SignInFailed, Lockout,
+        UserCreate, UserRole, UserDisable, UserEnable, UserPasswordReset, SignIn, SignOut, SessionEnd, SignInFailed, Lockout,
         PasswordChange, TimeZoneChange, TokenCreate, TokenRevoke,
         WebhookCreate, WebhookEdit, WebhookDelete, WebhookRedeliver,
         DownloadOriginal, DownloadBatchFile, DownloadArchive, DownloadAuditLog, DownloadFailedRows,

@@ -104,24 +104,44 @@ public sealed class Sessions(Database database, IOptions<SignInSettings> options
         return ended;
     }
 
-    /// <summary>An admin ends one of a user's sessions (by its id). False when it was not live (or not that user's).</summary>
-    public async Task<bool> EndAsync(long userId, long sessionId, string endedBy, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// An admin ends one of a user's sessions (by its id); with <paramref name="actor"/>, the trail gets "End session" in
+    /// the same transaction. False when it was not live (or not that user's).
+    /// </summary>
+    public async Task<bool> EndAsync(long userId, long sessionId, string endedBy, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var ended = await connection.ExecuteAsync(
             "UPDATE sessions SET ended_at = @Now, ended_reason = @Reason WHERE id = @sessionId AND user_id = @userId AND ended_at IS NULL",
-            new { Now = DateTime.UtcNow, Reason = Reasons.EndedBy(endedBy), sessionId, userId }) > 0;
+            new { Now = DateTime.UtcNow, Reason = Reasons.EndedBy(endedBy), sessionId, userId }, transaction) > 0;
+        if (ended && actor is not null)
+            await RecordEndAsync(connection, transaction, actor, userId, $"session {sessionId}");
+        await transaction.CommitAsync(cancellationToken);
         if (ended) logger.LogInformation("{Admin} ended session {SessionId} of user {UserId}", endedBy, sessionId, userId);
         return ended;
     }
 
-    /// <summary>An admin ends every session of a user. Returns how many were live.</summary>
-    public async Task<int> EndAllAsync(long userId, string endedBy, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// An admin ends every session of a user; with <paramref name="actor"/>, the trail gets "End session" (saying how many)
+    /// in the same transaction when any was live. Returns how many were live.
+    /// </summary>
+    public async Task<int> EndAllAsync(long userId, string endedBy, CancellationToken cancellationToken = default, ActivityActor? actor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var ended = await EndAllAsync(connection, null, userId, null, Reasons.EndedBy(endedBy));
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var ended = await EndAllAsync(connection, transaction, userId, null, Reasons.EndedBy(endedBy));
+        if (ended > 0 && actor is not null)
+            await RecordEndAsync(connection, transaction, actor, userId, $"all sessions ({ended})");
+        await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("{Admin} ended {Count} sessions of user {UserId}", endedBy, ended, userId);
         return ended;
+    }
+
+    private async Task RecordEndAsync(DbConnection connection, DbTransaction transaction, ActivityActor actor, long userId, string detail)
+    {
+        var userName = await connection.QuerySingleAsync<string>("SELECT user_name FROM users WHERE id = @userId", new { userId }, transaction);
+        await activity.RecordAsync(connection, transaction, actor, ActivityActions.SessionEnd, ActivityObjects.User, userId, userName, null, detail);
     }
 
     /// <summary>Ends a user's live sessions but <paramref name="exceptSessionId"/>, inside the caller's transaction.</summary>

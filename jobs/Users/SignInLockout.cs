@@ -17,13 +17,15 @@ public sealed class SignInLockout(Database database, IOptions<SignInSettings> op
     /// <summary>
     /// Counts a wrong password for the user. Returns the time the account is locked until when it is
     /// locked now (by this failure, or by another at the same moment), otherwise null. With <paramref name="actor"/>
-    /// (who tried, from where), the activity trail gets a "Failed sign-in" entry, and "Account locked" when this failure locks it.
+    /// (who tried, from where), the activity trail gets a "Failed sign-in" entry saying <paramref name="failure"/>, and
+    /// "Account locked" when this failure locks it.
     /// </summary>
-    public async Task<DateTime?> RecordFailureAsync(long userId, CancellationToken cancellationToken = default, ActivityActor? actor = null)
+    public async Task<DateTime?> RecordFailureAsync(
+        long userId, CancellationToken cancellationToken = default, ActivityActor? actor = null, string failure = "wrong password")
     {
         var settings = options.Value;
         if (actor is not null)
-            await activity.RecordAsync(actor, ActivityActions.SignInFailed, ActivityObjects.User, userId, actor.Name, null, "wrong password", cancellationToken);
+            await activity.RecordAsync(actor, ActivityActions.SignInFailed, ActivityObjects.User, userId, actor.Name, null, failure, cancellationToken);
         if (settings.LockoutFailures <= 0) return null;
         var now = DateTime.UtcNow;
         await using var connection = await database.OpenAsync(cancellationToken);

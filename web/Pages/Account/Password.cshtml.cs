@@ -58,7 +58,7 @@ public sealed class PasswordModel(
         if (hasher.VerifyHashedPassword(account, account.PasswordHash, input.CurrentPassword ?? "") == PasswordVerificationResult.Failed)
         {
             logger.LogWarning("{UserName} gave a wrong current password to change it", account.UserName);
-            var until = await lockout.RecordFailureAsync(account.Id, cancellationToken);
+            var until = await lockout.RecordFailureAsync(account.Id, cancellationToken, HttpContext.Actor(), "wrong current password to change it");
             ModelState.AddModelError("CurrentPassword", until is { } locked ? LoginModel.Locked(locked, times.Zone) : "The current password is not right.");
             return Page();
         }

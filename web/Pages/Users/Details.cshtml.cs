@@ -85,14 +85,14 @@ public sealed class DetailsModel(
 
     public Task<IActionResult> OnPostEndSessionAsync(long id, long sessionId) =>
         ChangeAsync(id, "", async cancellationToken =>
-            await sessions.EndAsync(id, sessionId, Admin, cancellationToken)
+            await sessions.EndAsync(id, sessionId, Admin, cancellationToken, HttpContext.Actor())
                 ? $"Session {sessionId} of {Account.UserName} is ended: its cookie no longer works."
                 : $"Session {sessionId} of {Account.UserName} had already ended.");
 
     public Task<IActionResult> OnPostEndAllSessionsAsync(long id) =>
         ChangeAsync(id, "", async cancellationToken =>
         {
-            var ended = await sessions.EndAllAsync(id, Admin, cancellationToken);
+            var ended = await sessions.EndAllAsync(id, Admin, cancellationToken, HttpContext.Actor());
             return $"Ended {ended} session{(ended == 1 ? "" : "s")} of {Account.UserName}.";
         });
 
