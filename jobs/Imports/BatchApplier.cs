@@ -40,36 +40,42 @@ internal sealed class BatchApplier : IAsyncDisposable
     }
 
     /// <summary>
-    /// Validates a batch's rows and builds their records, without touching the database. This runs
+    /// Validates a batch's rows, builds their records and compresses their audit entries, without touching the database. This runs
     /// ahead of <see cref="ApplyAsync"/> (on another thread), so that the database's write lock is held
     /// only for the writes and Stop Job, from any process, gets its turn quickly.
     /// </summary>
-    public static PreparedBatch Prepare(BatchRow batch, IEnumerable<ImportRow> rows, RecordBuilder builder, CancellationToken cancellationToken)
+    public static PreparedBatch Prepare(BatchRow batch, IEnumerable<ImportRow> rows, RecordBuilder builder, bool dryRun, CancellationToken cancellationToken)
     {
-        var prepared = new List<PreparedRow>(batch.RowCount);
+        var writes = new List<RecordWrite>(batch.RowCount);
+        var audit = new BatchAudit();
+        int count = 0, failed = 0;
         long bytes = 0;
         foreach (var row in rows)
         {
-            if (prepared.Count % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
-            var failure = builder.Build(row, out var key, out ReadOnlyMemory<byte> json);
-            prepared.Add(new PreparedRow(row.RowNumber, key, json, failure));
+            if (count++ % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
+            if (builder.Build(row, out var key, out ReadOnlyMemory<byte> json) is { } failure)
+            {
+                failed++;
+                audit.Add(row.RowNumber, key, AuditLog.Failed, failure.Field, failure.Message);
+                continue;
+            }
+            // A collection without a key field: each row is a new record under a generated key.
+            key ??= Guid.CreateVersion7().ToString("N");
+            writes.Add(new RecordWrite(key, json));
+            audit.AddWritten(row.RowNumber, key, dryRun);
             bytes += json.Length;
         }
-        return new PreparedBatch(batch, prepared, bytes);
+        return new PreparedBatch(batch, writes, count, failed, audit.ToCompressed(), bytes);
     }
 
     /// <summary>Applies a prepared batch. False when it could not commit because the job was stopped or taken over.</summary>
     public async Task<bool> ApplyAsync(PreparedBatch preparedBatch, CancellationToken cancellationToken)
     {
-        var (batch, prepared, _) = preparedBatch;
+        var batch = preparedBatch.Batch;
+        var writes = preparedBatch.Writes;
         var started = batch.StartedAt ?? DateTime.UtcNow;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        var writes = new List<RecordWrite>(prepared.Count);
-        foreach (var row in prepared)
-        {
-            if (row.Failure is null) writes.Add(new RecordWrite(row.Key ?? Guid.CreateVersion7().ToString("N"), row.Json));
-        }
         var isNew = new bool[writes.Count];
         if (dryRunKeys is null)
         {
@@ -83,30 +89,15 @@ internal sealed class BatchApplier : IAsyncDisposable
             for (var i = 0; i < writes.Count; i++)
                 if (!dryRunKeys.Add(writes[i].Key)) isNew[i] = false;
         }
-        var (createdOutcome, updatedOutcome) = dryRunKeys is null ? (AuditLog.Created, AuditLog.Updated) : (AuditLog.WouldCreate, AuditLog.WouldUpdate);
-
-        var audit = new BatchAudit();
-        int failed = 0, created = 0, written = 0;
-        foreach (var row in prepared)
-        {
-            if (row.Failure is { } failure)
-            {
-                failed++;
-                audit.Add(row.RowNumber, row.Key, AuditLog.Failed, failure.Field, failure.Message);
-                continue;
-            }
-            var wasNew = isNew[written];
-            if (wasNew) created++;
-            audit.Add(row.RowNumber, writes[written++].Key, wasNew ? createdOutcome : updatedOutcome, null, null);
-        }
-        var succeeded = written;
+        var created = isNew.Count(wasNew => wasNew);
+        var (succeeded, failed) = (writes.Count, preparedBatch.FailedRows);
         cancellationToken.ThrowIfCancellationRequested();
 
         var now = DateTime.UtcNow;
         var outcome = new BatchOutcome(
             started,
             JobStatusRollup.ForFinishedBatch(succeeded, failed),
-            failed == 0 ? null : $"{failed:N0} of {prepared.Count:N0} rows failed.",
+            failed == 0 ? null : $"{failed:N0} of {preparedBatch.RowCount:N0} rows failed.",
             succeeded,
             failed);
         if (!await LeasedBatches.FinishAsync(connection, transaction, batch, outcome, lease, now)) return false;
@@ -118,7 +109,7 @@ internal sealed class BatchApplier : IAsyncDisposable
         }
         await connection.ExecuteAsync(
             "INSERT INTO audit_entries (job_id, batch_no, entries) VALUES (@JobId, @BatchNo, @entries)",
-            new { batch.JobId, batch.BatchNo, entries = audit.ToCompressed() }, transaction);
+            new { batch.JobId, batch.BatchNo, entries = BatchAudit.Stored(preparedBatch.Audit, isNew) }, transaction);
         await LeasedBatches.CommitAsync(connection, transaction, batch, lease, now);
         return true;
     }

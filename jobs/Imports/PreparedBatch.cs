@@ -1,9 +1,10 @@
 using JobTracker.Db;
-using JobTracker.Jobs.Files;
 
 namespace JobTracker.Jobs.Imports;
 
-/// <summary>A batch whose rows are validated and built, ready to be written; <see cref="Bytes"/> is the size of its records' JSON.</summary>
-internal sealed record PreparedBatch(BatchRow Batch, List<PreparedRow> Rows, long Bytes);
-
-internal readonly record struct PreparedRow(long RowNumber, string? Key, ReadOnlyMemory<byte> Json, RowFailure? Failure);
+/// <summary>
+/// A batch whose rows are validated and built, ready to be written: the records to write in file order, how
+/// many rows failed, and the batch's audit entries already compressed (<see cref="BatchAudit"/>; the writer adds
+/// which written rows were new). <see cref="Bytes"/> is the size of its records' JSON.
+/// </summary>
+internal sealed record PreparedBatch(BatchRow Batch, List<RecordWrite> Writes, int RowCount, int FailedRows, byte[] Audit, long Bytes);

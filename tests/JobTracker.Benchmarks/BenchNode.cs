@@ -101,6 +101,16 @@ internal sealed class BenchNode : IDisposable
     /// <summary>The product's peak resident set so far (VmHWM of its process), in MB.</summary>
     public long PeakResidentMegabytes => ImportBench.PeakResidentMegabytes(process.Id);
 
+    /// <summary>CPU time the product's process has used so far (user and system).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
     public void Dispose()
     {
         kill.Dispose();

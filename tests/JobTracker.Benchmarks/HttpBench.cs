@@ -34,7 +34,14 @@ internal static class HttpBench
     internal sealed record Upload(string Csv, int Rows, SchemaField[] Schema, string KeyField, string Label);
 
     /// <summary>An import over HTTP: accepted → finished, the upload before it, the job, and the product's peak memory.</summary>
-    internal sealed record Result(TimeSpan Elapsed, TimeSpan UploadTime, long JobId, long PeakMegabytes);
+    internal sealed record Result(TimeSpan Elapsed, TimeSpan UploadTime, long JobId, long PeakMegabytes)
+    {
+        /// <summary>CPU time the product used from the upload's answer until the job was final (seen by the poll).</summary>
+        public TimeSpan ProductCpu { get; init; }
+
+        /// <summary>CPU time this process (the client, and the polling section's 200 clients) used meanwhile.</summary>
+        public TimeSpan ClientCpu { get; init; }
+    }
 
     public static async Task RunAsync(BenchOptions options)
     {
@@ -110,6 +117,7 @@ internal static class HttpBench
         var uploadClock = Stopwatch.StartNew();
         await browser.UploadAsync(collectionId, upload.Csv);
         var acceptedAt = DateTime.UtcNow;
+        var (productCpu, clientCpu) = (node.CpuTime, Process.GetCurrentProcess().TotalProcessorTime);
         var uploadTime = uploadClock.Elapsed;
 
         var tracker = $"/Collections/{collectionId}/Jobs";
@@ -129,6 +137,8 @@ internal static class HttpBench
             if (node.HasExited) throw new InvalidOperationException($"the product exited during the import:\n{node.Output}");
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"job {jobId} did not finish within an hour");
         }
+        productCpu = node.CpuTime - productCpu;
+        clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
         await stop.CancelAsync();
         await load;
 
@@ -138,7 +148,7 @@ internal static class HttpBench
             throw new InvalidOperationException($"job {jobId} over HTTP: {job.Status}, {job.SucceededRows:N0} of {upload.Rows:N0} rows succeeded {job.StatusReason}");
         var peak = node.PeakResidentMegabytes;
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        return new Result(job.FinishedAt!.Value - acceptedAt, uploadTime, jobId, peak);
+        return new Result(job.FinishedAt!.Value - acceptedAt, uploadTime, jobId, peak) { ProductCpu = productCpu, ClientCpu = clientCpu };
     }
 
     private static async Task<long> CreateCollectionAsync(Database database, Upload upload)

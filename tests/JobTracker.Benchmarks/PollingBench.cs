@@ -24,12 +24,12 @@ internal static class PollingBench
         Console.WriteLine($"\n== Polling: {upload.Rows:N0}-row import over HTTP ({upload.Label}) alone, then with {Clients} signed-in clients polling the Job Tracker table and the Job Details batch table every {Interval.TotalSeconds:N0} s");
         Console.WriteLine($"uptime: {HttpBench.Uptime()}");
         var alone = await HttpBench.ImportAsync(options, upload, prepare: null);
-        Console.WriteLine($"import alone:          {alone.Elapsed.TotalSeconds,7:N2} s  (product peak memory {alone.PeakMegabytes:N0} MB)");
+        Console.WriteLine($"import alone:          {alone.Elapsed.TotalSeconds,7:N2} s  (product peak memory {alone.PeakMegabytes:N0} MB; CPU: product {alone.ProductCpu.TotalSeconds:N1} s, benchmark's client {alone.ClientCpu.TotalSeconds:N1} s)");
 
         var latencies = new ConcurrentBag<double>();
         var counters = new Counters();
         var loaded = await HttpBench.ImportAsync(options, upload, node => SignInAsync(node.BaseAddress, latencies, counters));
-        Console.WriteLine($"import with {Clients} pollers: {loaded.Elapsed.TotalSeconds,7:N2} s  (product peak memory {loaded.PeakMegabytes:N0} MB)");
+        Console.WriteLine($"import with {Clients} pollers: {loaded.Elapsed.TotalSeconds,7:N2} s  (product peak memory {loaded.PeakMegabytes:N0} MB; CPU: product {loaded.ProductCpu.TotalSeconds:N1} s, the {Clients} clients {loaded.ClientCpu.TotalSeconds:N1} s)");
         Console.WriteLine($"polling slowdown: {loaded.Elapsed / alone.Elapsed:0.00} × (goal ≤ 1.15)");
 
         var sorted = latencies.Order().ToList();
