@@ -111,7 +111,10 @@ internal static class ImportBench
         Console.WriteLine($"peak memory: {PeakResidentMegabytes():N0} MB (VmHWM), managed heap at most {peakManaged / (1 << 20):N0} MB");
     }
 
-    /// <summary>The engine on a database, its workers off: the benchmark runs the jobs itself, on this thread.</summary>
+    /// <summary>
+    /// The engine on a database, its workers off: the benchmark runs the jobs itself, on this thread. Environment
+    /// variables in the configuration's form (e.g. <c>JobTracker__ExportWriters=1</c>) set the engine's options.
+    /// </summary>
     internal static ServiceProvider Engine(Database database, string storage) =>
         new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
@@ -120,7 +123,7 @@ internal static class ImportBench
             {
                 ["JobTracker:StoragePath"] = storage,
                 ["JobTracker:RunWorkers"] = "false",
-            }).Build())
+            }).AddEnvironmentVariables().Build())
             .BuildServiceProvider();
 
     internal static async Task<ImportResult> ImportAsync(string csv, string databaseFile, bool narrow = false)
