@@ -24,10 +24,8 @@ public static class ActivityActions
 
     public const string WorkspaceCreate = "Create workspace";
     public const string WorkspaceEdit = "Edit workspace";
-    public const string WorkspaceDelete = "Delete workspace";
     public const string CollectionCreate = "Create collection";
     public const string CollectionEdit = "Edit collection";
-    public const string CollectionDelete = "Delete collection";
 
     public const string UserCreate = "Create user";
     public const string UserRole = "Change role";
@@ -45,7 +43,6 @@ public static class ActivityActions
     public const string TokenRevoke = "Revoke API token";
 
     public const string WebhookCreate = "Create webhook endpoint";
-    public const string WebhookEdit = "Edit webhook endpoint";
     public const string WebhookDelete = "Delete webhook endpoint";
     public const string WebhookRedeliver = "Redeliver webhook";
 
@@ -64,10 +61,10 @@ public static class ActivityActions
     [
         SubmitImport, SubmitDryRun, ImportForReal, Retry, SubmitExport, StopJob, JobFinished,
         ScheduleCreate, ScheduleEdit, SchedulePause, ScheduleResume, ScheduleRunNow, ScheduleDelete, ScheduleFire, ScheduleSkip,
-        WorkspaceCreate, WorkspaceEdit, WorkspaceDelete, CollectionCreate, CollectionEdit, CollectionDelete,
+        WorkspaceCreate, WorkspaceEdit, CollectionCreate, CollectionEdit,
         UserCreate, UserRole, UserDisable, UserEnable, UserPasswordReset, SignIn, SignOut, SessionEnd, SignInFailed, Lockout,
         PasswordChange, TimeZoneChange, TokenCreate, TokenRevoke,
-        WebhookCreate, WebhookEdit, WebhookDelete, WebhookRedeliver,
+        WebhookCreate, WebhookDelete, WebhookRedeliver,
         DownloadOriginal, DownloadBatchFile, DownloadArchive, DownloadAuditLog, DownloadFailedRows,
         FilesExpired, AuditLogExpired, JobExpired,
     ];
