@@ -61,7 +61,7 @@ internal static class HttpBench
             Console.WriteLine($"{upload.Label}, {new FileInfo(upload.Csv).Length / (double)upload.Rows:N0} bytes a row:");
             Console.WriteLine($"  sqlite3 .import:        {sqliteTime.TotalSeconds,7:N2} s  {sqliteRate,12:N0} rows/s");
             Console.WriteLine($"  JobTracker over HTTP:   {result.Elapsed.TotalSeconds,7:N2} s  {rate,12:N0} rows/s  (COMPLETED, every row succeeded; " +
-                $"upload {result.UploadTime.TotalSeconds:N2} s before it; product peak memory {result.PeakMegabytes:N0} MB)");
+                $"upload {result.UploadTime.TotalSeconds:N2} s before it; product peak memory {result.PeakMegabytes:N0} MB; {result.ProductCpu.TotalSeconds:N1} s of CPU)");
             Console.WriteLine($"import ratio (http, {upload.Schema.Length} columns): {rate / sqliteRate:0.00}");
         }
         Console.WriteLine($"uptime: {Uptime()}");

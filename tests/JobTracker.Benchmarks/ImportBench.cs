@@ -67,9 +67,11 @@ internal static class ImportBench
         var sqliteRate = options.Rows / sqliteTime.TotalSeconds;
         Console.WriteLine($"sqlite3 .import:     {sqliteTime.TotalSeconds,7:N2} s  {sqliteRate,12:N0} rows/s");
 
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var (elapsed, status, succeeded, _, _) = await ImportAsync(csv, Path.Combine(options.Output, narrow ? "import6.db" : "import.db"), narrow);
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         var rate = options.Rows / elapsed.TotalSeconds;
-        Console.WriteLine($"JobTracker import:   {elapsed.TotalSeconds,7:N2} s  {rate,12:N0} rows/s  ({status}, {succeeded:N0} rows succeeded)");
+        Console.WriteLine($"JobTracker import:   {elapsed.TotalSeconds,7:N2} s  {rate,12:N0} rows/s  ({status}, {succeeded:N0} rows succeeded; {cpu.TotalSeconds:N1} s of CPU)");
         Console.WriteLine($"import ratio{(narrow ? " (6 columns)" : "")}: {rate / sqliteRate:0.00}");
     }
 
