@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -17,7 +18,8 @@ namespace JobTracker.Web.Hosting;
 /// every 2 seconds then sees figures at most a second old.</item>
 /// </list>
 /// A partial that holds something of one user (an antiforgery token: a finished job's Retry and Import for real
-/// forms) is never stored. At most 32 MB in all.
+/// forms) is never stored. A kept answer is compressed once per encoding (Brotli, gzip; fastest level) for the
+/// browsers that accept it, not once per poll (<c>JobTracker:Polling:Compression</c>). At most 32 MB in all.
 /// </summary>
 public sealed class PollRenderCache(IConfiguration configuration) : IDisposable
 {
@@ -25,10 +27,38 @@ public sealed class PollRenderCache(IConfiguration configuration) : IDisposable
 
     private readonly TimeSpan sharedFor = configuration.GetValue($"{PollCompression.Section}:SharedFor", TimeSpan.FromSeconds(1));
 
+    private readonly bool compress = configuration.GetValue($"{PollCompression.Section}:Compression", true);
+
     private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = 32 * 1024 * 1024 });
 
-    /// <summary>A poll's answer as it was sent: its version, its HTML and the state the page passes on (the Job Tracker's <c>X-Jobs-Seen</c>).</summary>
-    public sealed record Answer(string ETag, byte[] Html, string? State);
+    /// <summary>
+    /// A poll's answer as it was sent: its version, its HTML and the state the page passes on (the Job Tracker's
+    /// <c>X-Jobs-Seen</c>), with its compressed forms made when first asked for.
+    /// </summary>
+    public sealed class Answer(string etag, byte[] html, string? state)
+    {
+        private byte[]? brotli;
+        private byte[]? gzip;
+
+        public string ETag => etag;
+
+        public byte[] Html => html;
+
+        public string? State => state;
+
+        /// <summary>The HTML in <paramref name="encoding"/> ("br" or "gzip"), compressed once (two polls at once may both compress: the same bytes).</summary>
+        public byte[] Encoded(string encoding) => encoding == "br" ? brotli ??= Compress(encoding) : gzip ??= Compress(encoding);
+
+        private byte[] Compress(string encoding)
+        {
+            var output = new MemoryStream();
+            using (Stream stream = encoding == "br"
+                ? new BrotliStream(output, CompressionLevel.Fastest, leaveOpen: true)
+                : new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+                stream.Write(html);
+            return output.ToArray();
+        }
+    }
 
     /// <summary>
     /// The answer given to this same poll (URL, zone, role) less than <c>SharedFor</c> ago, or null: then the page
@@ -46,19 +76,37 @@ public sealed class PollRenderCache(IConfiguration configuration) : IDisposable
         page.Response.Headers.Append("Vary", Htmx.RequestHeader);
         if (!shareable) return page.Partial(partialName, page);
         var recentKey = RecentKey(page, zoneId);
-        if (cache.TryGetValue(etag, out byte[]? html) && html is not null)
+        if (cache.TryGetValue(etag, out Answer? kept) && kept is not null)
         {
-            KeepRecent(recentKey, new Answer(etag, html, state));
-            return new FileContentResult(html, "text/html; charset=utf-8");
+            KeepRecent(recentKey, kept);
+            return Content(page.HttpContext, kept);
         }
         return new KeepingResult(page.Partial(partialName, page), this, etag, recentKey, state);
     }
 
     /// <summary>Sends a recent answer: 304 when the poll has its version already, else its HTML.</summary>
-    public static IActionResult Send(PageModel page, Answer answer)
+    public IActionResult Send(PageModel page, Answer answer)
     {
         page.Response.Headers.Append("Vary", Htmx.RequestHeader);
-        return page.NotModified(answer.ETag) ?? new FileContentResult(answer.Html, "text/html; charset=utf-8");
+        return page.NotModified(answer.ETag) ?? Content(page.HttpContext, answer);
+    }
+
+    /// <summary>The answer's HTML, compressed as the browser accepts (then the compression middleware leaves it be).</summary>
+    private FileContentResult Content(HttpContext context, Answer answer)
+    {
+        if (Encoding(context.Request) is not { } encoding) return new FileContentResult(answer.Html, "text/html; charset=utf-8");
+        context.Response.Headers.ContentEncoding = encoding;
+        context.Response.Headers.Append("Vary", "Accept-Encoding");
+        return new FileContentResult(answer.Encoded(encoding), "text/html; charset=utf-8");
+    }
+
+    /// <summary>"br" or "gzip" when compression is on and the request accepts it (Brotli first), else null.</summary>
+    private string? Encoding(HttpRequest request)
+    {
+        if (!compress) return null;
+        var accepted = request.GetTypedHeaders().AcceptEncoding;
+        bool Accepts(string name) => accepted.Any(value => value.Value.Equals(name, StringComparison.OrdinalIgnoreCase) && value.Quality is not 0);
+        return Accepts("br") ? "br" : Accepts("gzip") ? "gzip" : null;
     }
 
     private static string RecentKey(PageModel page, string zoneId)
@@ -67,13 +115,13 @@ public sealed class PollRenderCache(IConfiguration configuration) : IDisposable
         return string.Concat("recent|", page.Request.Path.Value, page.Request.QueryString.Value, "|", zoneId, "|", roles);
     }
 
-    private void Keep(string etag, byte[] html) =>
-        cache.Set(etag, html, new MemoryCacheEntryOptions { Size = html.Length, AbsoluteExpirationRelativeToNow = Lifetime });
+    private void Keep(Answer answer) =>
+        cache.Set(answer.ETag, answer, new MemoryCacheEntryOptions { Size = answer.Html.Length * 2, AbsoluteExpirationRelativeToNow = Lifetime });
 
     private void KeepRecent(string key, Answer answer)
     {
         if (sharedFor > TimeSpan.Zero)
-            cache.Set(key, answer, new MemoryCacheEntryOptions { Size = answer.Html.Length + key.Length * 2, AbsoluteExpirationRelativeToNow = sharedFor });
+            cache.Set(key, answer, new MemoryCacheEntryOptions { Size = key.Length * 2 + 64, AbsoluteExpirationRelativeToNow = sharedFor });
     }
 
     public void Dispose() => cache.Dispose();
@@ -95,14 +143,18 @@ public sealed class PollRenderCache(IConfiguration configuration) : IDisposable
             {
                 response.Body = body;
             }
-            var html = buffer.ToArray();
-            if (response.StatusCode == StatusCodes.Status200OK)
+            var answer = new Answer(etag, buffer.ToArray(), state);
+            if (response.StatusCode != StatusCodes.Status200OK)
             {
-                owner.Keep(etag, html);
-                owner.KeepRecent(recentKey, new Answer(etag, html, state));
+                response.ContentLength = answer.Html.Length;
+                await body.WriteAsync(answer.Html, context.HttpContext.RequestAborted);
+                return;
             }
-            response.ContentLength = html.Length;
-            await body.WriteAsync(html, context.HttpContext.RequestAborted);
+            owner.Keep(answer);
+            owner.KeepRecent(recentKey, answer);
+            var content = owner.Content(context.HttpContext, answer);
+            response.ContentLength = content.FileContents.Length;
+            await body.WriteAsync(content.FileContents, context.HttpContext.RequestAborted);
         }
     }
 }

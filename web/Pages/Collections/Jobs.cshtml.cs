@@ -115,7 +115,7 @@ public sealed class JobsModel(Database database, TimeDisplay times, PollRenderCa
         // The same poll answered less than a second ago: that answer, without reading (PollRenderCache).
         if (rendered.Recent(this, times.ZoneId) is { } recent)
         {
-            var answer = PollRenderCache.Send(this, recent);
+            var answer = rendered.Send(this, recent);
             if (answer is FileContentResult) TellChipsIfChanged(recent.State);
             return answer;
         }

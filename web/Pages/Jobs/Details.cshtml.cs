@@ -166,7 +166,7 @@ public sealed class DetailsModel(Database database, TimeDisplay times, PollRende
         Filter = filter.Value ?? "";
         PageNumber = Math.Max(1, pageNumber);
         // The same poll of a running job answered less than a second ago: that answer, without reading (PollRenderCache).
-        if (rendered.Recent(this, times.ZoneId) is { } recent) return PollRenderCache.Send(this, recent);
+        if (rendered.Recent(this, times.ZoneId) is { } recent) return rendered.Send(this, recent);
 
         await using var connection = await database.OpenAsync(HttpContext.RequestAborted);
         var job = await LoadJobAsync(connection, id);
