@@ -43,6 +43,15 @@ public abstract class DatabaseProvider
     /// <summary>Per-connection settings, run on every open.</summary>
     public abstract void OnOpen(DbConnection connection);
 
+    /// <summary>
+    /// Frees the pages the connection keeps cached from what it has read, after reading through many pages once
+    /// (an export's snapshot steps over the whole key index), so that its memory does not grow with the
+    /// collection. Nothing where the database runs in a server.
+    /// </summary>
+    public virtual void ReleaseMemory(DbConnection connection)
+    {
+    }
+
     /// <summary>Makes the database reachable and sets database-wide settings, once before migrations.</summary>
     public abstract void PrepareDatabase(Database database);
 

@@ -30,6 +30,36 @@ internal static class NativeHeap
         }
     }
 
+    private static long _trimmedAt;
+
+    /// <summary>
+    /// Hands the free memory of glibc's arenas back to the system (malloc_trim), at most once a second; the import's
+    /// writer calls it before each batch. glibc gives each thread that allocates an arena of its own (up to 8 per
+    /// core) and a freed block goes back to the arena it came from. The writer is async, so it goes on from whichever
+    /// pool thread picks it up, and SQLite's blocks (pages, bound values) spread over several arenas, each keeping
+    /// blocks that only its own threads would reuse: memory grew with the length of the import. Measured with the
+    /// tenmillion benchmark's import child: 10M rows peaked at 289-350 MB against 185 MB for 1M; with this, 196 MB
+    /// against 173 MB, in the same time. (M_ARENA_MAX set from here comes too late: the runtime's threads have arenas by then.)
+    /// </summary>
+    public static void TrimNow()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _trimmedAt);
+        if (now - last < 1000 || Interlocked.CompareExchange(ref _trimmedAt, now, last) != last) return;
+        try
+        {
+            malloc_trim(0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Not glibc: nothing to trim.
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int malloc_trim(nuint pad);
+
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int mallopt(int param, int value);
 }

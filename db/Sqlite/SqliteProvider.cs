@@ -96,6 +96,9 @@ public sealed class SqliteProvider : DatabaseProvider
                 }
                 else if (rc == raw.SQLITE_DONE)
                 {
+                    // The pages just read are not read again (the next batch reads the next keys).
+                    ReleaseMemory(connection);
+                    NativeHeap.TrimNow();
                     return count;
                 }
                 else if (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && (busySince ??= DateTime.UtcNow) > DateTime.UtcNow.AddSeconds(-30))
@@ -110,6 +113,15 @@ public sealed class SqliteProvider : DatabaseProvider
                 }
             }
         }
+    }
+
+    /// <remarks>
+    /// Each connection caches up to 64 MB of pages (cache_size in <see cref="OnOpen"/>): right for the import's
+    /// writer and the pages' queries, which read the same pages again, but an export reads each page once.
+    /// </remarks>
+    public override void ReleaseMemory(DbConnection connection)
+    {
+        if (((SqliteConnection)connection).Handle is { } db) raw.sqlite3_exec(db, "PRAGMA shrink_memory");
     }
 
     /// <remarks>SQLITE_CONSTRAINT (19): the extended codes for UNIQUE (2067) and PRIMARY KEY (1555) share it.</remarks>

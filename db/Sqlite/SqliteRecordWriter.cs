@@ -37,6 +37,7 @@ internal sealed class SqliteRecordWriter : RecordWriter
     /// </remarks>
     public override Task WriteAsync(IReadOnlyList<RecordWrite> records, bool[] created, DbTransaction transaction, CancellationToken cancellationToken)
     {
+        NativeHeap.TrimNow();
         for (var i = 0; i < records.Count; i++)
         {
             if (i % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();

@@ -218,6 +218,7 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
             (after, skip) =>
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                database.Provider.ReleaseMemory(connection); // the index pages stepped over are not read again
                 return after is null
                     ? connection.QuerySingleOrDefault<string?>(
                         $"SELECT record_key FROM records WHERE collection_id = @collectionId ORDER BY record_key {paging}",
