@@ -18,24 +18,17 @@ public sealed class ActivityTrail(Database database)
         VALUES (@Now, @UserId, @Name, @Via, @Action, @Kind, @ObjectId, @Label, @JobId, @Detail, @Address)
         """;
 
+    /// <summary>An entry about a job, labelled with the job's file or export name as its row has it (nothing when the job is gone).</summary>
+    private const string InsertOnJob = """
+        INSERT INTO activity (at_utc, actor_user_id, actor_name, via, action, object_kind, object_id, object_label, job_id, detail, client_address)
+        SELECT @Now, @UserId, @Name, @Via, @Action, @Kind, j.id, j.file_name, j.id, @Detail, @Address FROM jobs j WHERE j.id = @JobId
+        """;
+
     /// <summary>Records one entry in the caller's transaction (the change's own).</summary>
     public Task RecordAsync(
         DbConnection connection, DbTransaction? transaction, ActivityActor actor, string action, string objectKind, long? objectId,
         string? label, long? jobId, string? detail = null) =>
-        connection.ExecuteAsync(Insert, new
-        {
-            Now = DateTime.UtcNow,
-            actor.UserId,
-            Name = Cut(actor.Name, 200)!,
-            Via = Cut(actor.Via, 200),
-            Action = action,
-            Kind = objectKind,
-            ObjectId = objectId,
-            Label = Cut(label, 400),
-            JobId = jobId,
-            Detail = Cut(detail, 1000),
-            Address = Cut(actor.Address, 100),
-        }, transaction);
+        connection.ExecuteAsync(Insert, Parameters(DateTime.UtcNow, actor, action, objectKind, objectId, label, jobId, detail), transaction);
 
     /// <summary>Records one entry on its own (a download, a sign-in: nothing else to commit with).</summary>
     public async Task RecordAsync(
@@ -63,31 +56,33 @@ public sealed class ActivityTrail(Database database)
     public Task RecordOnJobAsync(
         DbConnection connection, DbTransaction? transaction, ActivityActor actor, string action, long jobId, string? detail,
         CancellationToken cancellationToken = default) =>
-        connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO activity (at_utc, actor_user_id, actor_name, via, action, object_kind, object_id, object_label, job_id, detail, client_address)
-            SELECT @Now, @UserId, @Name, @Via, @Action, @Kind, j.id, j.file_name, j.id, @Detail, @Address FROM jobs j WHERE j.id = @JobId
-            """, new
+        connection.ExecuteAsync(new CommandDefinition(InsertOnJob,
+            Parameters(DateTime.UtcNow, actor, action, ActivityObjects.Job, null, null, jobId, detail), transaction, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// The worker's entry for a job that has just reached its final <paramref name="status"/>, in the job's final
+    /// transaction (the same INSERT … SELECT as <see cref="RecordOnJobAsync"/>: the label comes from the job row).
+    /// </summary>
+    public Task RecordJobFinishedAsync(DbConnection connection, DbTransaction transaction, long jobId, string status, DateTime now) =>
+        connection.ExecuteAsync(InsertOnJob,
+            Parameters(now, ActivityActor.Worker, ActivityActions.JobFinished, ActivityObjects.Job, null, null, jobId, status), transaction);
+
+    /// <summary>The parameters of one entry: the actor's and the texts' lengths cut to their columns.</summary>
+    private static object Parameters(
+        DateTime now, ActivityActor actor, string action, string objectKind, long? objectId, string? label, long? jobId, string? detail) => new
         {
-            Now = DateTime.UtcNow,
+            Now = now,
             actor.UserId,
             Name = Cut(actor.Name, 200)!,
             Via = Cut(actor.Via, 200),
             Action = action,
-            Kind = ActivityObjects.Job,
+            Kind = objectKind,
+            ObjectId = objectId,
+            Label = Cut(label, 400),
+            JobId = jobId,
             Detail = Cut(detail, 1000),
             Address = Cut(actor.Address, 100),
-            JobId = jobId,
-        }, transaction, cancellationToken: cancellationToken));
-
-    /// <summary>
-    /// The worker's entry for a job that has just reached its final status (one INSERT … SELECT in the job's final
-    /// transaction: the label and the status come from the job row itself).
-    /// </summary>
-    public Task RecordJobFinishedAsync(DbConnection connection, DbTransaction transaction, long jobId, DateTime now) =>
-        connection.ExecuteAsync("""
-            INSERT INTO activity (at_utc, actor_user_id, actor_name, via, action, object_kind, object_id, object_label, job_id, detail, client_address)
-            SELECT @now, NULL, @Worker, NULL, @Action, @Kind, j.id, j.file_name, j.id, j.status, NULL FROM jobs j WHERE j.id = @jobId
-            """, new { now, Worker = ActivityActor.Worker.Name, Action = ActivityActions.JobFinished, Kind = ActivityObjects.Job, jobId }, transaction);
+        };
 
     private static string? Cut(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
 }

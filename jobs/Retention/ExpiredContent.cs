@@ -75,7 +75,7 @@ public sealed class ExpiredContent(Database database, FileStore files, ActivityT
             """, cancellationToken: cancellationToken))).AsList();
         foreach (var jobId in jobIds)
         {
-            await DeleteInStepsAsync(connection, "audit_entries", "job_id", jobId, perTransaction, cancellationToken);
+            await DeleteInStepsAsync(connection, "audit_entries", "batch_no", "job_id = @jobId", new { jobId }, perTransaction, cancellationToken);
             logger.LogInformation("Retention: deleted the audit log of job {JobId}", jobId);
         }
         return jobIds.Count;
@@ -98,7 +98,7 @@ public sealed class ExpiredContent(Database database, FileStore files, ActivityT
             """, new { jobId }, cancellationToken: cancellationToken));
         if (expired == 0) return false; // (its files or audit log were kept for an unfinished job: it goes another night)
 
-        await DeleteInStepsAsync(connection, "batches", "job_id", jobId, perTransaction, cancellationToken);
+        await DeleteInStepsAsync(connection, "batches", "batch_no", "job_id = @jobId", new { jobId }, perTransaction, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE jobs SET retry_of_job_id = NULL
@@ -126,18 +126,7 @@ public sealed class ExpiredContent(Database database, FileStore files, ActivityT
     {
         if (before is null) return 0;
         await using var connection = await database.OpenAsync(cancellationToken);
-        var range = await connection.QuerySingleAsync<(long? First, long? Last)>(new CommandDefinition(
-            "SELECT MIN(id), MAX(id) FROM activity WHERE at_utc < @before", new { before }, cancellationToken: cancellationToken));
-        if (range.First is not { } first || range.Last is not { } last) return 0;
-        var deleted = 0;
-        for (var from = first; from <= last; from += perTransaction)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            deleted += await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM activity WHERE id >= @from AND id < @to AND at_utc < @before",
-                new { from, to = from + perTransaction, before }, cancellationToken: cancellationToken));
-        }
-        return deleted;
+        return await DeleteInStepsAsync(connection, "activity", "id", "at_utc < @before", new { before }, perTransaction, cancellationToken);
     }
 
     /// <summary>
@@ -154,7 +143,7 @@ public sealed class ExpiredContent(Database database, FileStore files, ActivityT
             """, new { fileId }, cancellationToken: cancellationToken));
         if (row.StorageName is null) return false;
         if (row.StorageKind == nameof(StorageKind.Database))
-            await DeleteInStepsAsync(connection, "stored_file_chunks", "file_id", fileId, perTransaction, cancellationToken);
+            await DeleteInStepsAsync(connection, "stored_file_chunks", "chunk_no", "file_id = @fileId", new { fileId }, perTransaction, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             DELETE FROM stored_files WHERE id = @fileId
                AND NOT EXISTS (SELECT 1 FROM stored_file_chunks c WHERE c.file_id = @fileId)
@@ -178,22 +167,27 @@ public sealed class ExpiredContent(Database database, FileStore files, ActivityT
     }
 
     /// <summary>
-    /// Deletes the rows of <paramref name="table"/> whose <paramref name="column"/> is <paramref name="id"/>, at most
-    /// <paramref name="perTransaction"/> at a time along the table's second key column (batch_no or chunk_no).
+    /// Deletes the rows of <paramref name="table"/> that match <paramref name="deleteWhere"/> (with
+    /// <paramref name="parameters"/>), at most <paramref name="perTransaction"/> values of the number column
+    /// <paramref name="key"/> (batch_no, chunk_no, id) at a time, from its lowest to its highest. Returns how many went.
     /// </summary>
-    private static async Task DeleteInStepsAsync(DbConnection connection, string table, string column, long id, int perTransaction, CancellationToken cancellationToken)
+    private static async Task<int> DeleteInStepsAsync(
+        DbConnection connection, string table, string key, string deleteWhere, object parameters, int perTransaction, CancellationToken cancellationToken)
     {
-        var number = table == "stored_file_chunks" ? "chunk_no" : "batch_no";
         var range = await connection.QuerySingleAsync<(long? First, long? Last)>(new CommandDefinition(
-            $"SELECT MIN({number}), MAX({number}) FROM {table} WHERE {column} = @id", new { id }, cancellationToken: cancellationToken));
-        if (range.First is not { } first || range.Last is not { } last) return;
+            $"SELECT MIN({key}), MAX({key}) FROM {table} WHERE {deleteWhere}", parameters, cancellationToken: cancellationToken));
+        if (range.First is not { } first || range.Last is not { } last) return 0;
+        var deleted = 0;
         for (var from = first; from <= last; from += perTransaction)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            await connection.ExecuteAsync(new CommandDefinition(
-                $"DELETE FROM {table} WHERE {column} = @id AND {number} >= @from AND {number} < @to",
-                new { id, from, to = from + perTransaction }, cancellationToken: cancellationToken));
+            var step = new DynamicParameters(parameters);
+            step.Add("from", from);
+            step.Add("to", from + perTransaction);
+            deleted += await connection.ExecuteAsync(new CommandDefinition(
+                $"DELETE FROM {table} WHERE {deleteWhere} AND {key} >= @from AND {key} < @to", step, cancellationToken: cancellationToken));
         }
+        return deleted;
     }
 
     private static void TryDeleteFolder(string folder)

@@ -186,7 +186,7 @@ public sealed class JobRunner(
         if (finished == 1)
         {
             await webhooks.RecordJobFinishedAsync(connection, transaction, jobId, now);
-            await activity.RecordJobFinishedAsync(connection, transaction, jobId, now);
+            await activity.RecordJobFinishedAsync(connection, transaction, jobId, status, now);
         }
         await transaction.CommitAsync();
         if (finished == 1)
@@ -218,7 +218,7 @@ public sealed class JobRunner(
                  WHERE job_id = @jobId AND status IN (@Queued, @InProgress)
                 """, new { Failed = Status.Failed, now, jobId, Queued = Status.Queued, InProgress = Status.InProgress }, transaction);
             await webhooks.RecordJobFinishedAsync(connection, transaction, jobId, now);
-            await activity.RecordJobFinishedAsync(connection, transaction, jobId, now);
+            await activity.RecordJobFinishedAsync(connection, transaction, jobId, Status.Failed, now);
         }
         await transaction.CommitAsync();
         if (written == 0) return;

@@ -9,7 +9,6 @@ using JobTracker.Web.Pages.Collections;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace JobTracker.Web.Api;
 
@@ -83,25 +82,21 @@ public static class SubmitEndpoints
         try
         {
             var dryRun = false;
-            for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null; section = await reader.ReadNextSectionAsync(cancellationToken))
+            var file = await StreamedUpload.NextFileAsync(reader, async (name, section) =>
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
-                if (disposition.IsFormDisposition() && disposition.Name.Equals("validate_only"))
-                {
-                    var value = (await section.ReadAsStringAsync(cancellationToken)).Trim();
-                    dryRun = value.Equals("true", StringComparison.OrdinalIgnoreCase) || value is "1" or "on";
-                    continue;
-                }
-                if (!disposition.IsFileDisposition() || !disposition.Name.Equals("file")) continue;
+                if (!name.Equals("validate_only")) return;
+                var value = (await section.ReadAsStringAsync(cancellationToken)).Trim();
+                dryRun = value.Equals("true", StringComparison.OrdinalIgnoreCase) || value is "1" or "on";
+            }, cancellationToken);
+            if (file is null)
+                return ApiProblems.BadRequest("There is no file in the upload: send it in a multipart part named \"file\", e.g. curl -F file=@customers.csv.");
+            var (body, fileName) = file.Value;
 
-                var fileName = ImportModel.ClientFileName(disposition);
-                if (fileName.Length > 0 && FileFormats.FromFileName(fileName) is null)
-                    return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Only .csv, .json and .jsonl files can be imported.");
-                var jobId = await submission.SubmitAsync(id, section.Body, fileName, context.UserName(), cancellationToken,
-                    declaredBytes: context.Request.ContentLength, dryRun: dryRun, actor: context.Actor());
-                return Queued(jobId);
-            }
-            return ApiProblems.BadRequest("There is no file in the upload: send it in a multipart part named \"file\", e.g. curl -F file=@customers.csv.");
+            if (fileName.Length > 0 && FileFormats.FromFileName(fileName) is null)
+                return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Only .csv, .json and .jsonl files can be imported.");
+            var jobId = await submission.SubmitAsync(id, body, fileName, context.UserName(), cancellationToken,
+                declaredBytes: context.Request.ContentLength, dryRun: dryRun, actor: context.Actor());
+            return Queued(jobId);
         }
         catch (UploadRejectedException rejected)
         {

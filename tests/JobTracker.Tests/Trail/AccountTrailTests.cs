@@ -51,7 +51,7 @@ public sealed class AccountTrailTests(JobTrackerApp app) : IClassFixture<JobTrac
             case "create user":
             {
                 var newName = "trail-" + Guid.NewGuid().ToString("N")[..6];
-                var page = await PostFormOkAsync(admin, "/Users", "Add",
+                var page = await TrailRequests.PostFormOkAsync(admin, "/Users", "Add",
                     new() { ["UserName"] = newName, ["Role"] = Roles.Support, ["Password"] = JobTrackerApp.UserPassword });
                 Assert.Equal($"Added {newName} ({Roles.Support}).", Html.Text(page, "users-message"));
                 expected = new(ActivityActions.UserCreate, ActivityObjects.User, UserId(newName), newName, null, Roles.Support,
@@ -59,24 +59,24 @@ public sealed class AccountTrailTests(JobTrackerApp app) : IClassFixture<JobTrac
                 break;
             }
             case "change role":
-                await PostFormOkAsync(admin, $"/Users/{userId}", "Role", new() { ["role"] = Roles.Support });
+                await TrailRequests.PostFormOkAsync(admin, $"/Users/{userId}", "Role", new() { ["role"] = Roles.Support });
                 Assert.Equal(Roles.Support, Column<string>("SELECT role FROM users WHERE id = @userId", userId));
                 expected = new(ActivityActions.UserRole, ActivityObjects.User, userId, userName, null, $"{Roles.Viewer} to {Roles.Support}",
                     adminId, JobTrackerApp.AdminUser, Console, Loopback);
                 break;
             case "disable user":
-                await PostFormOkAsync(admin, $"/Users/{userId}", "Disable");
+                await TrailRequests.PostFormOkAsync(admin, $"/Users/{userId}", "Disable");
                 Assert.NotNull(Column<DateTime?>("SELECT disabled_at FROM users WHERE id = @userId", userId));
                 expected = new(ActivityActions.UserDisable, ActivityObjects.User, userId, userName, null, null, adminId, JobTrackerApp.AdminUser, Console, Loopback);
                 break;
             case "enable user":
-                await PostFormOkAsync(admin, $"/Users/{userId}", "Enable");
+                await TrailRequests.PostFormOkAsync(admin, $"/Users/{userId}", "Enable");
                 Assert.Null(Column<DateTime?>("SELECT disabled_at FROM users WHERE id = @userId", userId));
                 expected = new(ActivityActions.UserEnable, ActivityObjects.User, userId, userName, null, null, adminId, JobTrackerApp.AdminUser, Console, Loopback);
                 break;
             case "reset password":
             {
-                var page = await PostFormOkAsync(admin, $"/Users/{userId}", "ResetPassword", new() { ["newPassword"] = NewPassword });
+                var page = await TrailRequests.PostFormOkAsync(admin, $"/Users/{userId}", "ResetPassword", new() { ["newPassword"] = NewPassword });
                 Assert.Equal($"The password of {userName} is reset; their other sessions are signed out.", Html.Text(page, "users-message"));
                 expected = new(ActivityActions.UserPasswordReset, ActivityObjects.User, userId, userName, null, null,
                     adminId, JobTrackerApp.AdminUser, Console, Loopback);
@@ -84,7 +84,7 @@ public sealed class AccountTrailTests(JobTrackerApp app) : IClassFixture<JobTrac
             }
             case "change password":
             {
-                var page = await PostFormOkAsync(user, "/Account/Password", null, new()
+                var page = await TrailRequests.PostFormOkAsync(user, "/Account/Password", null, new()
                 {
                     ["CurrentPassword"] = JobTrackerApp.UserPassword, ["NewPassword"] = NewPassword, ["ConfirmPassword"] = NewPassword,
                 });
@@ -94,7 +94,7 @@ public sealed class AccountTrailTests(JobTrackerApp app) : IClassFixture<JobTrac
             }
             case "change time zone":
             {
-                using var response = await PostFormAsync(user, "/Account/Settings", "TimeZone", new() { ["timeZone"] = "Europe/Berlin" });
+                using var response = await TrailRequests.PostFormAsync(user, "/Account/Settings", "TimeZone", new() { ["timeZone"] = "Europe/Berlin" });
                 Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
                 Assert.Equal("Europe/Berlin", Column<string>("SELECT time_zone FROM users WHERE id = @userId", userId));
                 expected = new(ActivityActions.TimeZoneChange, ActivityObjects.User, userId, userName, null, "Europe/Berlin", userId, userName, Console, Loopback);
@@ -102,14 +102,14 @@ public sealed class AccountTrailTests(JobTrackerApp app) : IClassFixture<JobTrac
             }
             case "create API token":
             {
-                await PostFormOkAsync(user, "/Account/Tokens", "Create", new() { ["name"] = tokenName }, formPath: "/Account/Settings");
+                await TrailRequests.PostFormOkAsync(user, "/Account/Tokens", "Create", new() { ["name"] = tokenName }, formPath: "/Account/Settings");
                 var created = Column<long>("SELECT MAX(id) FROM api_tokens WHERE user_id = @userId", userId);
                 expected = new(ActivityActions.TokenCreate, ActivityObjects.ApiToken, created, tokenName, null, null, userId, userName, Console, Loopback);
                 break;
             }
             case "revoke API token":
             {
-                var page = await PostFormOkAsync(user, "/Account/Tokens", "Revoke", new() { ["tokenId"] = tokenId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                var page = await TrailRequests.PostFormOkAsync(user, "/Account/Tokens", "Revoke", new() { ["tokenId"] = tokenId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) });
                 Assert.StartsWith("The token is revoked", Html.Text(page, "tokens-message"));
                 expected = new(ActivityActions.TokenRevoke, ActivityObjects.ApiToken, tokenId, tokenName, null, null, userId, userName, Console, Loopback);
                 break;
@@ -117,7 +117,7 @@ public sealed class AccountTrailTests(JobTrackerApp app) : IClassFixture<JobTrac
             case "end session":
             {
                 var sessionId = Column<long>("SELECT MAX(id) FROM sessions WHERE user_id = @userId AND ended_at IS NULL", userId);
-                var page = await PostFormOkAsync(admin, $"/Users/{userId}", "EndSession", new() { ["sessionId"] = sessionId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                var page = await TrailRequests.PostFormOkAsync(admin, $"/Users/{userId}", "EndSession", new() { ["sessionId"] = sessionId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
                 Assert.Equal($"Session {sessionId} of {userName} is ended: its cookie no longer works.", Html.Text(page, "users-message"));
                 expected = new(ActivityActions.SessionEnd, ActivityObjects.User, userId, userName, null, $"session {sessionId}",
                     adminId, JobTrackerApp.AdminUser, Console, Loopback);
@@ -125,7 +125,7 @@ public sealed class AccountTrailTests(JobTrackerApp app) : IClassFixture<JobTrac
             }
             case "end all sessions":
             {
-                var page = await PostFormOkAsync(admin, $"/Users/{userId}", "EndAllSessions");
+                var page = await TrailRequests.PostFormOkAsync(admin, $"/Users/{userId}", "EndAllSessions");
                 Assert.Equal($"Ended 1 session of {userName}.", Html.Text(page, "users-message"));
                 expected = new(ActivityActions.SessionEnd, ActivityObjects.User, userId, userName, null, "all sessions (1)",
                     adminId, JobTrackerApp.AdminUser, Console, Loopback);
@@ -171,10 +171,10 @@ public sealed class AccountTrailTests(JobTrackerApp app) : IClassFixture<JobTrac
         using var user = await app.SignInAsync(userName);
         var wrong = new Dictionary<string, string> { ["CurrentPassword"] = "not the password", ["NewPassword"] = NewPassword, ["ConfirmPassword"] = NewPassword };
         for (var i = 1; i < limit; i++)
-            Assert.Contains("The current password is not right.", await PostFormOkAsync(user, "/Account/Password", null, new(wrong)));
+            Assert.Contains("The current password is not right.", await TrailRequests.PostFormOkAsync(user, "/Account/Password", null, new(wrong)));
 
         var mark = ActivityRow.Mark(app);
-        Assert.Contains("This account is locked", await PostFormOkAsync(user, "/Account/Password", null, new(wrong)));
+        Assert.Contains("This account is locked", await TrailRequests.PostFormOkAsync(user, "/Account/Password", null, new(wrong)));
 
         // The signed-in user tried: the entries carry their id.
         var entries = ActivityRow.After(app, mark);
@@ -189,23 +189,5 @@ public sealed class AccountTrailTests(JobTrackerApp app) : IClassFixture<JobTrac
     {
         using var connection = app.Database.Open();
         return connection.ExecuteScalar<T>(sql, new { userId })!;
-    }
-
-    /// <summary>A form as the browser posts it: GET its page (<paramref name="formPath"/>, else the path) for the antiforgery field, POST it back.</summary>
-    private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string path, string? handler, Dictionary<string, string>? fields = null, string? formPath = null)
-    {
-        var page = await client.GetStringAsync(formPath ?? path);
-        fields ??= [];
-        fields["__RequestVerificationToken"] = Html.HiddenAntiforgeryField(page);
-        return await client.PostAsync(handler is null ? path : $"{path}?handler={handler}", new FormUrlEncodedContent(fields));
-    }
-
-    /// <summary><see cref="PostFormAsync"/>, answered 200 with the page; returns the page.</summary>
-    private static async Task<string> PostFormOkAsync(HttpClient client, string path, string? handler, Dictionary<string, string>? fields = null, string? formPath = null)
-    {
-        using var response = await PostFormAsync(client, path, handler, fields, formPath);
-        var page = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}?handler={handler} answered {(int)response.StatusCode}: {page}");
-        return page;
     }
 }

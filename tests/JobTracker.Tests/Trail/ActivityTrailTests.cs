@@ -1,46 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
-using Dapper;
 using JobTracker.Db;
 using JobTracker.Jobs.Activity;
-using JobTracker.Jobs.Users;
 using JobTracker.Tests.Api;
 using JobTracker.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace JobTracker.Tests.Trail;
-
-/// <summary>An activity row as the tests read it straight from the table.</summary>
-public sealed record ActivityRow
-{
-    public long Id { get; init; }
-    public long? ActorUserId { get; init; }
-    public string ActorName { get; init; } = "";
-    public string? Via { get; init; }
-    public string Action { get; init; } = "";
-    public string ObjectKind { get; init; } = "";
-    public long? ObjectId { get; init; }
-    public string? ObjectLabel { get; init; }
-    public long? JobId { get; init; }
-    public string? Detail { get; init; }
-    public string? ClientAddress { get; init; }
-
-    public static List<ActivityRow> After(JobTrackerApp app, long mark)
-    {
-        using var connection = app.Database.Open();
-        return connection.Query<ActivityRow>("""
-            SELECT id AS Id, actor_user_id AS ActorUserId, actor_name AS ActorName, via AS Via, action AS Action, object_kind AS ObjectKind,
-                   object_id AS ObjectId, object_label AS ObjectLabel, job_id AS JobId, detail AS Detail, client_address AS ClientAddress
-              FROM activity WHERE id > @mark ORDER BY id
-            """, new { mark }).AsList();
-    }
-
-    public static long Mark(JobTrackerApp app)
-    {
-        using var connection = app.Database.Open();
-        return connection.ExecuteScalar<long?>("SELECT MAX(id) FROM activity") ?? 0;
-    }
-}
 
 /// <summary>
 /// Each action, through the pages or the API over real HTTP, leaves exactly one activity entry (besides the worker's
@@ -48,7 +14,6 @@ public sealed record ActivityRow
 /// </summary>
 public sealed class ActivityTrailTests(JobTrackerApp app) : IClassFixture<JobTrackerApp>
 {
-    private const string Loopback = "127.0.0.1";
     private const string Csv = "customerId,name\nT1,Ada\nT2,Grace\n";
 
     public static TheoryData<string> Actions =>
@@ -58,16 +23,6 @@ public sealed class ActivityTrailTests(JobTrackerApp app) : IClassFixture<JobTra
         "api: submit import", "api: submit export", "api: stop job", "api: download audit log", "api: download original file",
         "api: download archive", "api: create schedule", "api: pause schedule", "api: delete schedule",
     ];
-
-    private long adminId;
-
-    private long AdminId => adminId != 0 ? adminId : adminId = ApiFixture.UserId(app, JobTrackerApp.AdminUser);
-
-    private async Task<HttpClient> ApiClientAsync(string tokenName)
-    {
-        var secret = (await app.Services.GetRequiredService<ApiTokens>().CreateAsync(AdminId, tokenName)).Secret;
-        return ApiFixture.Client(app, secret);
-    }
 
     private async Task<long> FinishedImportAsync()
     {
@@ -89,10 +44,8 @@ public sealed class ActivityTrailTests(JobTrackerApp app) : IClassFixture<JobTra
     [MemberData(nameof(Actions))]
     public async Task Each_action_leaves_exactly_one_entry_with_its_actor_object_job_and_address(string action)
     {
-        var tokenName = "trail " + Guid.NewGuid().ToString("N")[..8];
-        var apiVia = "API token " + tokenName;
-        using var api = await ApiClientAsync(tokenName);
-        using var admin = await app.SignInAsync();
+        using var trail = await TrailAdmin.SignInAsync(app);
+        var (admin, api, apiVia) = (trail.Pages, trail.Api, trail.ApiVia);
         var collectionId = app.CreateCollection();
 
         // Setting up what the action needs, before the mark: only the action itself counts.
@@ -155,15 +108,15 @@ public sealed class ActivityTrailTests(JobTrackerApp app) : IClassFixture<JobTra
                 break;
             }
             case "page: download audit log":
-                await AssertOkAsync(admin, $"/Jobs/{setupJob}/AuditLog");
+                await TrailRequests.AssertOkAsync(admin, $"/Jobs/{setupJob}/AuditLog");
                 (expectedAction, kind, label, objectId, jobId) = (ActivityActions.DownloadAuditLog, ActivityObjects.Job, setupLabel!, setupJob, setupJob);
                 break;
             case "page: download audit log of a batch":
-                await AssertOkAsync(admin, $"/Jobs/{setupJob}/AuditLog/0");
+                await TrailRequests.AssertOkAsync(admin, $"/Jobs/{setupJob}/AuditLog/0");
                 (expectedAction, kind, label, objectId, jobId, detail) = (ActivityActions.DownloadAuditLog, ActivityObjects.Job, setupLabel!, setupJob, setupJob, "batch 0");
                 break;
             case "page: download original file":
-                await AssertOkAsync(admin, $"/Jobs/{setupJob}/File");
+                await TrailRequests.AssertOkAsync(admin, $"/Jobs/{setupJob}/File");
                 (expectedAction, kind, label, objectId, jobId) = (ActivityActions.DownloadOriginal, ActivityObjects.Job, setupLabel!, setupJob, setupJob);
                 break;
             case "page: create workspace":
@@ -186,7 +139,7 @@ public sealed class ActivityTrailTests(JobTrackerApp app) : IClassFixture<JobTra
                 var token = await JobTrackerApp.RequestTokenAsync(admin);
                 using var response = await admin.PostAsync("/Account/Logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
                 Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-                (expectedAction, kind, label, objectId, jobId) = (ActivityActions.SignOut, ActivityObjects.User, JobTrackerApp.AdminUser, AdminId, null);
+                (expectedAction, kind, label, objectId, jobId) = (ActivityActions.SignOut, ActivityObjects.User, JobTrackerApp.AdminUser, trail.Id, null);
                 break;
             }
             case "api: submit import":
@@ -208,15 +161,15 @@ public sealed class ActivityTrailTests(JobTrackerApp app) : IClassFixture<JobTra
                 break;
             }
             case "api: download audit log":
-                await AssertOkAsync(api, $"/api/v1/jobs/{setupJob}/audit-log");
+                await TrailRequests.AssertOkAsync(api, $"/api/v1/jobs/{setupJob}/audit-log");
                 (expectedAction, kind, label, objectId, jobId, via) = (ActivityActions.DownloadAuditLog, ActivityObjects.Job, setupLabel!, setupJob, setupJob, apiVia);
                 break;
             case "api: download original file":
-                await AssertOkAsync(api, $"/api/v1/jobs/{setupJob}/file");
+                await TrailRequests.AssertOkAsync(api, $"/api/v1/jobs/{setupJob}/file");
                 (expectedAction, kind, label, objectId, jobId, via) = (ActivityActions.DownloadOriginal, ActivityObjects.Job, setupLabel!, setupJob, setupJob, apiVia);
                 break;
             case "api: download archive":
-                await AssertOkAsync(api, $"/api/v1/jobs/{setupJob}/archive");
+                await TrailRequests.AssertOkAsync(api, $"/api/v1/jobs/{setupJob}/archive");
                 (expectedAction, kind, label, objectId, jobId, via) = (ActivityActions.DownloadArchive, ActivityObjects.Job, setupLabel!, setupJob, setupJob, apiVia);
                 break;
             case "api: create schedule":
@@ -243,18 +196,8 @@ public sealed class ActivityTrailTests(JobTrackerApp app) : IClassFixture<JobTra
         }
 
         // The worker's end of a job the action queued is its own entry; anything else is the action's.
-        var entries = ActivityRow.After(app, mark).Where(e => e.Action != ActivityActions.JobFinished).ToList();
-        var entry = Assert.Single(entries);
-        Assert.Equal(expectedAction, entry.Action);
-        Assert.Equal(AdminId, entry.ActorUserId);
-        Assert.Equal(JobTrackerApp.AdminUser, entry.ActorName);
-        Assert.Equal(via, entry.Via);
-        Assert.Equal(kind, entry.ObjectKind);
-        Assert.Equal(objectId, entry.ObjectId);
-        Assert.Equal(label, entry.ObjectLabel);
-        Assert.Equal(jobId, entry.JobId);
-        Assert.Equal(detail, entry.Detail);
-        Assert.Equal(Loopback, entry.ClientAddress);
+        new TrailEntry(expectedAction, kind, objectId, label, jobId, detail, trail.Id, JobTrackerApp.AdminUser, via, TrailEntry.Loopback)
+            .AssertOnlyEntryAfter(app, mark);
     }
 
     [Fact]
@@ -265,12 +208,7 @@ public sealed class ActivityTrailTests(JobTrackerApp app) : IClassFixture<JobTra
         var jobId = await app.UploadAsync(admin, collectionId, "ends.csv", Csv);
         var job = await app.WaitUntilFinishedAsync(jobId);
 
-        using var connection = app.Database.Open();
-        var finished = connection.Query<ActivityRow>("""
-            SELECT actor_user_id AS ActorUserId, actor_name AS ActorName, via AS Via, action AS Action, object_kind AS ObjectKind, object_id AS ObjectId,
-                   object_label AS ObjectLabel, job_id AS JobId, detail AS Detail, client_address AS ClientAddress
-              FROM activity WHERE job_id = @jobId AND action = @Action
-            """, new { jobId, Action = ActivityActions.JobFinished }).AsList();
+        var finished = ActivityRow.OfJob(app, jobId).Where(e => e.Action == ActivityActions.JobFinished).ToList();
         var entry = Assert.Single(finished);
         Assert.Equal((null, "worker", null, ActivityObjects.Job, jobId, "ends.csv", job.Status, (string?)null),
             (entry.ActorUserId, entry.ActorName, entry.Via, entry.ObjectKind, entry.ObjectId, entry.ObjectLabel, entry.Detail, entry.ClientAddress));
@@ -294,7 +232,7 @@ public sealed class ActivityTrailTests(JobTrackerApp app) : IClassFixture<JobTra
         var entries = ActivityRow.After(app, mark);
         var userId = ApiFixture.UserId(app, userName);
         Assert.Equal([ActivityActions.SignInFailed, ActivityActions.SignInFailed, ActivityActions.SignIn], entries.Select(e => e.Action));
-        Assert.All(entries, e => Assert.Equal(Loopback, e.ClientAddress));
+        Assert.All(entries, e => Assert.Equal(TrailEntry.Loopback, e.ClientAddress));
         Assert.All(entries, e => Assert.Equal(ActivityActor.Console, e.Via));
         Assert.Equal((null, userName, ActivityObjects.User, (long?)userId, "wrong password"),
             (entries[0].ActorUserId, entries[0].ActorName, entries[0].ObjectKind, entries[0].ObjectId, entries[0].Detail));
@@ -302,21 +240,6 @@ public sealed class ActivityTrailTests(JobTrackerApp app) : IClassFixture<JobTra
         Assert.Equal(((long?)userId, userName, (long?)userId), (entries[2].ActorUserId, entries[2].ActorName, entries[2].ObjectId));
     }
 
-    private static async Task AssertOkAsync(HttpClient client, string path)
-    {
-        using var response = await client.GetAsync(path);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await response.Content.ReadAsByteArrayAsync();
-    }
-
-    private static async Task PostWorkspaceAsync(HttpClient admin, string path, string name)
-    {
-        var form = await admin.GetStringAsync(path);
-        using var response = await admin.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Input.Name"] = name,
-            ["__RequestVerificationToken"] = Html.HiddenAntiforgeryField(form),
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-    }
+    private static Task PostWorkspaceAsync(HttpClient admin, string path, string name) =>
+        TrailRequests.PostFormRedirectAsync(admin, path, new() { ["Input.Name"] = name });
 }

@@ -8,7 +8,6 @@ using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Files;
 using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Schedules;
-using JobTracker.Jobs.Users;
 using JobTracker.Tests.Api;
 using JobTracker.Tests.Infrastructure;
 using JobTracker.Web.Hosting;
@@ -23,13 +22,8 @@ namespace JobTracker.Tests.Trail;
 /// </summary>
 public sealed class JobTrailTests(JobTrackerApp app) : IClassFixture<JobTrackerApp>
 {
-    private const string Loopback = TrailEntry.Loopback;
-
     /// <summary>Two good rows and one whose amount is not a number: the import runs with errors.</summary>
     private const string WithErrors = "customerId,name,amount\nJ1,One,1\nJ2,Two,two\nJ3,Three,3\n";
-
-    /// <summary>A cron expression that never fires during a test (the tests move next_fire_at themselves).</summary>
-    private const string FarCron = "0 0 2 24-28 OCT ? 2099";
 
     public static TheoryData<string> Actions =>
     [
@@ -40,14 +34,12 @@ public sealed class JobTrailTests(JobTrackerApp app) : IClassFixture<JobTrackerA
     [MemberData(nameof(Actions))]
     public async Task Each_job_action_leaves_exactly_one_entry_with_its_actor_job_and_address(string action)
     {
-        using var admin = await app.SignInAsync();
-        var adminId = ApiFixture.UserId(app, JobTrackerApp.AdminUser);
-        var tokenName = "trail " + Guid.NewGuid().ToString("N")[..8];
-        using var api = ApiFixture.Client(app, (await app.Services.GetRequiredService<ApiTokens>().CreateAsync(adminId, tokenName)).Secret);
+        using var trail = await TrailAdmin.SignInAsync(app);
+        var (admin, api) = (trail.Pages, trail.Api);
         var collectionId = app.CreateCollection();
-        var via = action.StartsWith("page:", StringComparison.Ordinal) ? ActivityActor.Console : "API token " + tokenName;
+        var throughApi = action.StartsWith("api:", StringComparison.Ordinal);
         TrailEntry By(string what, long jobId, string label, string? detail = null) =>
-            new(what, ActivityObjects.Job, jobId, label, jobId, detail, adminId, JobTrackerApp.AdminUser, via, Loopback);
+            trail.Entry(throughApi, what, ActivityObjects.Job, jobId, label, jobId, detail);
 
         // The job the action needs, finished before the mark: only the action itself counts.
         long setupJob;
@@ -98,15 +90,15 @@ public sealed class JobTrailTests(JobTrackerApp app) : IClassFixture<JobTrackerA
                 break;
             }
             case "page: download batch file":
-                await AssertOkAsync(admin, $"/Jobs/{setupJob}/Batches/1/Download");
+                await TrailRequests.AssertOkAsync(admin, $"/Jobs/{setupJob}/Batches/1/Download");
                 expected = By(ActivityActions.DownloadBatchFile, setupJob, "trail-batches", "batch 1");
                 break;
             case "api: download batch file":
-                await AssertOkAsync(api, $"/api/v1/jobs/{setupJob}/batches/1/file");
+                await TrailRequests.AssertOkAsync(api, $"/api/v1/jobs/{setupJob}/batches/1/file");
                 expected = By(ActivityActions.DownloadBatchFile, setupJob, "trail-batches", "batch 1");
                 break;
             case "page: download failed rows":
-                await AssertOkAsync(admin, $"/Jobs/{setupJob}/FailedRows");
+                await TrailRequests.AssertOkAsync(admin, $"/Jobs/{setupJob}/FailedRows");
                 expected = By(ActivityActions.DownloadFailedRows, setupJob, "errors.csv");
                 break;
             default:
@@ -159,7 +151,7 @@ public sealed class JobTrailTests(JobTrackerApp app) : IClassFixture<JobTrackerA
 
     private async Task<long> CreateScheduleAsync(long collectionId, string name) =>
         (await app.Services.GetRequiredService<ScheduleEditor>().SaveAsync(
-            collectionId, null, new ScheduleSettings(name, FarCron, "UTC", "fire-{yyyyMMdd-HHmmss}", 10, true), "test setup", DateTime.UtcNow)).Id;
+            collectionId, null, new ScheduleSettings(name, TrailRequests.FarCron, "UTC", "fire-{yyyyMMdd-HHmmss}", 10, true), "test setup", DateTime.UtcNow)).Id;
 
     /// <summary>Moves the schedule's next fire to a second ago: the app's schedule firer (every second) takes it.</summary>
     private void MakeDue(long scheduleId)
@@ -196,12 +188,5 @@ public sealed class JobTrailTests(JobTrackerApp app) : IClassFixture<JobTrackerA
         var location = response.Headers.Location!.OriginalString;
         Assert.StartsWith("/Jobs/", location, StringComparison.Ordinal);
         return long.Parse(location["/Jobs/".Length..], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static async Task AssertOkAsync(HttpClient client, string path)
-    {
-        using var response = await client.GetAsync(path);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await response.Content.ReadAsByteArrayAsync();
     }
 }

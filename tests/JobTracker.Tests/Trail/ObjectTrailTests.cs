@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using Dapper;
 using JobTracker.Jobs.Activity;
 using JobTracker.Jobs.Schedules;
-using JobTracker.Jobs.Users;
 using JobTracker.Jobs.Webhooks;
 using JobTracker.Tests.Api;
 using JobTracker.Tests.Infrastructure;
@@ -20,12 +19,6 @@ namespace JobTracker.Tests.Trail;
 /// </summary>
 public sealed class ObjectTrailTests(JobTrackerApp app) : IClassFixture<JobTrackerApp>
 {
-    private const string Console = ActivityActor.Console;
-    private const string Loopback = TrailEntry.Loopback;
-
-    /// <summary>A cron expression that never fires during a test.</summary>
-    private const string FarCron = "0 0 2 24-28 OCT ? 2099";
-
     /// <summary>Nothing listens there: deliveries to it fail, which the trail does not care about.</summary>
     private const string Nowhere = "http://127.0.0.1:9/trail-hook";
 
@@ -41,15 +34,13 @@ public sealed class ObjectTrailTests(JobTrackerApp app) : IClassFixture<JobTrack
     [MemberData(nameof(Actions))]
     public async Task Each_change_leaves_exactly_one_entry_with_its_actor_object_and_address(string action)
     {
-        using var admin = await app.SignInAsync();
-        var adminId = ApiFixture.UserId(app, JobTrackerApp.AdminUser);
-        var tokenName = "trail " + Guid.NewGuid().ToString("N")[..8];
-        using var api = ApiFixture.Client(app, (await app.Services.GetRequiredService<ApiTokens>().CreateAsync(adminId, tokenName)).Secret);
+        using var trail = await TrailAdmin.SignInAsync(app);
+        var (admin, api) = (trail.Pages, trail.Api);
         var collectionId = app.CreateCollection();
         var scheduleName = "Trail " + Guid.NewGuid().ToString("N")[..6];
-        var page = action.StartsWith("page:", StringComparison.Ordinal);
+        var throughApi = action.StartsWith("api:", StringComparison.Ordinal);
         TrailEntry By(string what, string kind, long? id, string? label, long? job = null, string? detail = null) =>
-            new(what, kind, id, label, job, detail, adminId, JobTrackerApp.AdminUser, page ? Console : "API token " + tokenName, Loopback);
+            trail.Entry(throughApi, what, kind, id, label, job, detail);
 
         // What the action needs, before the mark: only the action itself counts.
         long endpointId = 0, deliveryId = 0, scheduleId = 0;
@@ -64,7 +55,7 @@ public sealed class ObjectTrailTests(JobTrackerApp app) : IClassFixture<JobTrack
         if (action.EndsWith(" schedule", StringComparison.Ordinal) || action.EndsWith("schedule now", StringComparison.Ordinal))
         {
             var editor = app.Services.GetRequiredService<ScheduleEditor>();
-            scheduleId = (await editor.SaveAsync(collectionId, null, new ScheduleSettings(scheduleName, FarCron, "UTC", "trail-{yyyyMMdd}", 10, true),
+            scheduleId = (await editor.SaveAsync(collectionId, null, new ScheduleSettings(scheduleName, TrailRequests.FarCron, "UTC", "trail-{yyyyMMdd}", 10, true),
                 "test setup", DateTime.UtcNow)).Id;
             if (action.Contains("resume", StringComparison.Ordinal)) await editor.PauseAsync(collectionId, scheduleId, "test setup");
         }
@@ -90,14 +81,15 @@ public sealed class ObjectTrailTests(JobTrackerApp app) : IClassFixture<JobTrack
             }
             case "page: delete webhook endpoint":
             {
-                using var response = await PostOnEndpointPageAsync(admin, endpointId, "Remove");
+                using var response = await TrailRequests.PostFormAsync(admin, $"/Webhooks/{endpointId}", "Remove");
                 Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
                 expected = By(ActivityActions.WebhookDelete, ActivityObjects.Webhook, endpointId, Nowhere);
                 break;
             }
             case "page: redeliver webhook":
             {
-                using var response = await PostOnEndpointPageAsync(admin, endpointId, "Redeliver", ("deliveryId", deliveryId.ToString(CultureInfo.InvariantCulture)));
+                using var response = await TrailRequests.PostFormAsync(admin, $"/Webhooks/{endpointId}", "Redeliver",
+                    new() { ["deliveryId"] = deliveryId.ToString(CultureInfo.InvariantCulture) });
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 expected = By(ActivityActions.WebhookRedeliver, ActivityObjects.Webhook, endpointId, Nowhere, detail: $"delivery {deliveryId}");
                 break;
@@ -106,20 +98,20 @@ public sealed class ObjectTrailTests(JobTrackerApp app) : IClassFixture<JobTrack
             {
                 var name = "Trail " + Guid.NewGuid().ToString("N")[..6];
                 var workspaceId = app.WorkspaceId("Acme Retail");
-                await PostFormRedirectAsync(admin, $"/Workspaces/{workspaceId}/Collections/New", new() { ["Input.Name"] = name, ["Input.KeyField"] = "" });
+                await TrailRequests.PostFormRedirectAsync(admin, $"/Workspaces/{workspaceId}/Collections/New", new() { ["Input.Name"] = name, ["Input.KeyField"] = "" });
                 expected = By(ActivityActions.CollectionCreate, ActivityObjects.Collection, app.CollectionId(name), name);
                 break;
             }
             case "page: edit collection":
             {
                 var name = "Renamed " + Guid.NewGuid().ToString("N")[..6];
-                await PostFormRedirectAsync(admin, $"/Collections/{editedCollection}/Edit", new() { ["Input.Name"] = name, ["Input.KeyField"] = "" });
+                await TrailRequests.PostFormRedirectAsync(admin, $"/Collections/{editedCollection}/Edit", new() { ["Input.Name"] = name, ["Input.KeyField"] = "" });
                 expected = By(ActivityActions.CollectionEdit, ActivityObjects.Collection, editedCollection, name);
                 break;
             }
             case "page: edit schedule":
             {
-                await PostFormRedirectAsync(admin, $"/Collections/{collectionId}/Schedules/Edit/{scheduleId}", new()
+                await TrailRequests.PostFormRedirectAsync(admin, $"/Collections/{collectionId}/Schedules/Edit/{scheduleId}", new()
                 {
                     ["Input.Name"] = scheduleName, ["Input.Cron"] = "0 30 3 1 JAN ? 2099", ["Input.TimeZone"] = "Europe/Lisbon",
                     ["Input.NamePattern"] = "trail-{yyyy}", ["Input.RecordsPerFile"] = "7", ["Input.Enabled"] = "true",
@@ -162,23 +154,6 @@ public sealed class ObjectTrailTests(JobTrackerApp app) : IClassFixture<JobTrack
                 throw new ArgumentOutOfRangeException(nameof(action), action, "no such case");
         }
         expected.AssertOnlyEntryAfter(app, mark);
-    }
-
-    private static async Task<HttpResponseMessage> PostOnEndpointPageAsync(HttpClient admin, long endpointId, string handler, params (string, string)[] fields)
-    {
-        var page = await admin.GetStringAsync($"/Webhooks/{endpointId}");
-        var body = fields.Select(f => new KeyValuePair<string, string>(f.Item1, f.Item2))
-            .Append(new("__RequestVerificationToken", Html.HiddenAntiforgeryField(page)));
-        return await admin.PostAsync($"/Webhooks/{endpointId}?handler={handler}", new FormUrlEncodedContent(body));
-    }
-
-    /// <summary>A form as the browser posts it (GET for the antiforgery field, POST back), answered with a redirect.</summary>
-    private static async Task PostFormRedirectAsync(HttpClient client, string path, Dictionary<string, string> fields)
-    {
-        var form = await client.GetStringAsync(path);
-        fields["__RequestVerificationToken"] = Html.HiddenAntiforgeryField(form);
-        using var response = await client.PostAsync(path, new FormUrlEncodedContent(fields));
-        Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
     /// <summary>A button of the Schedules page, as htmx posts it (token in the header), answered with the redirect to the page.</summary>

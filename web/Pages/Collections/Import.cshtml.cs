@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace JobTracker.Web.Pages.Collections;
 
@@ -61,34 +60,24 @@ public sealed class ImportModel(
             if (reader is null) return Refuse("Choose a file to import.");
             var dryRun = false; // "Validate only": a field before the file, so read before it streams
             var reviewMapping = false; // "Review column mapping": likewise
-            for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null; section = await reader.ReadNextSectionAsync(cancellationToken))
+            var file = await StreamedUpload.NextFileAsync(reader, (name, _) =>
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
-                if (disposition.IsFormDisposition() && disposition.Name.Equals("validate_only"))
-                {
-                    dryRun = true;
-                    continue;
-                }
-                if (disposition.IsFormDisposition() && disposition.Name.Equals("review_mapping"))
-                {
-                    reviewMapping = true;
-                    continue;
-                }
-                if (!disposition.IsFileDisposition() || !disposition.Name.Equals("file"))
-                    continue; // the reader skips what we do not read
+                dryRun |= name.Equals("validate_only");
+                reviewMapping |= name.Equals("review_mapping");
+                return Task.CompletedTask;
+            }, cancellationToken);
+            if (file is null) return Refuse("Choose a file to import.");
+            var (body, fileName) = file.Value;
 
-                if (reviewMapping)
-                {
-                    // Stored with no job yet: the mapping page shows its first rows, then queues or deletes it.
-                    var fileId = await mappingStep.StoreAsync(section.Body, ClientFileName(disposition), User.Identity?.Name ?? "unknown",
-                        Request.ContentLength, cancellationToken);
-                    return this.RedirectOrHxRedirect(Url.Page("/Collections/Mapping", new { id, fileId, dryRun = dryRun ? "true" : null })!);
-                }
-                await submission.SubmitAsync(id, section.Body, ClientFileName(disposition), User.Identity?.Name ?? "unknown", cancellationToken,
-                    declaredBytes: Request.ContentLength, dryRun: dryRun, actor: HttpContext.Actor());
-                return this.RedirectOrHxRedirect(Url.Page("/Collections/Jobs", new { id })!);
+            if (reviewMapping)
+            {
+                // Stored with no job yet: the mapping page shows its first rows, then queues or deletes it.
+                var fileId = await mappingStep.StoreAsync(body, fileName, User.Identity?.Name ?? "unknown", Request.ContentLength, cancellationToken);
+                return this.RedirectOrHxRedirect(Url.Page("/Collections/Mapping", new { id, fileId, dryRun = dryRun ? "true" : null })!);
             }
-            return Refuse("Choose a file to import.");
+            await submission.SubmitAsync(id, body, fileName, User.Identity?.Name ?? "unknown", cancellationToken,
+                declaredBytes: Request.ContentLength, dryRun: dryRun, actor: HttpContext.Actor());
+            return this.RedirectOrHxRedirect(Url.Page("/Collections/Jobs", new { id })!);
         }
         catch (UploadRejectedException rejected)
         {
@@ -106,17 +95,6 @@ public sealed class ImportModel(
             logger.LogWarning(unreadable, "Unreadable multipart upload into collection {CollectionId}", id);
             return Refuse("The upload could not be read. Choose the file again and retry.");
         }
-    }
-
-    /// <summary>
-    /// The user's file name, without any folder a browser may have added: only ever data.
-    /// Browsers send a double quote in a file name as %22 (HTML form encoding): undo that.
-    /// </summary>
-    internal static string ClientFileName(ContentDispositionHeaderValue disposition)
-    {
-        var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
-        name = name.Replace("%22", "\"", StringComparison.Ordinal);
-        return name[(name.LastIndexOfAny(['/', '\\']) + 1)..].Trim();
     }
 
     private IActionResult Refuse(string message)

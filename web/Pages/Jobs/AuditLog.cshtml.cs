@@ -6,7 +6,6 @@ using JobTracker.Jobs.Imports;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace JobTracker.Web.Pages.Jobs;
 
@@ -16,21 +15,8 @@ namespace JobTracker.Web.Pages.Jobs;
 /// The REST API's audit log download goes through the same two steps.
 /// </summary>
 [Authorize(Policy = Policies.CanDownload)]
-public sealed class AuditLogModel(Database database, AuditLog auditLog) : PageModel
+public sealed class AuditLogModel(Database database, AuditLog auditLog) : ExpiringDownloadModel
 {
-    /// <summary>Set when what this download needs expired (JobTracker:Retention): the page says when, with 410 Gone.</summary>
-    public string? Expired { get; private set; }
-
-    public long JobId { get; private set; }
-
-    private PageResult Gone(long id, string expired)
-    {
-        JobId = id;
-        Expired = expired;
-        Response.StatusCode = StatusCodes.Status410Gone;
-        return Page();
-    }
-
     public async Task<IActionResult> OnGetAsync(long id, int? batchNo)
     {
         await using (var connection = await database.OpenAsync(HttpContext.RequestAborted))

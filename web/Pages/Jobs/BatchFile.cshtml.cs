@@ -5,7 +5,6 @@ using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace JobTracker.Web.Pages.Jobs;
 
@@ -16,21 +15,8 @@ namespace JobTracker.Web.Pages.Jobs;
 /// opens it the same way.
 /// </summary>
 [Authorize(Policy = Policies.CanDownload)]
-public sealed class BatchFileModel(Database database, FileStore fileStore) : PageModel
+public sealed class BatchFileModel(Database database, FileStore fileStore) : ExpiringDownloadModel
 {
-    /// <summary>Set when what this download needs expired (JobTracker:Retention): the page says when, with 410 Gone.</summary>
-    public string? Expired { get; private set; }
-
-    public long JobId { get; private set; }
-
-    private PageResult Gone(long id, string expired)
-    {
-        JobId = id;
-        Expired = expired;
-        Response.StatusCode = StatusCodes.Status410Gone;
-        return Page();
-    }
-
     public async Task<IActionResult> OnGetAsync(long id, int batchNo)
     {
         if (await OpenAsync(database, fileStore, id, batchNo, HttpContext.RequestAborted) is not { } stored)

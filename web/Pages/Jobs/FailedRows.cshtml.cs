@@ -5,7 +5,6 @@ using JobTracker.Jobs.Imports;
 using JobTracker.Web.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace JobTracker.Web.Pages.Jobs;
 
@@ -14,21 +13,8 @@ namespace JobTracker.Web.Pages.Jobs;
 /// straight to the response. 404 for a job that has none (see <see cref="FailedRowsFile.Offers"/>).
 /// </summary>
 [Authorize(Policy = Policies.CanDownload)]
-public sealed class FailedRowsModel(FailedRowsFile failedRows, Database database) : PageModel
+public sealed class FailedRowsModel(FailedRowsFile failedRows, Database database) : ExpiringDownloadModel
 {
-    /// <summary>Set when what this download needs expired (JobTracker:Retention): the page says when, with 410 Gone.</summary>
-    public string? Expired { get; private set; }
-
-    public long JobId { get; private set; }
-
-    private PageResult Gone(long id, string expired)
-    {
-        JobId = id;
-        Expired = expired;
-        Response.StatusCode = StatusCodes.Status410Gone;
-        return Page();
-    }
-
     public async Task<IActionResult> OnGetAsync(long id)
     {
         if (await Expiry.TextAsync(HttpContext, database, id, JobTypes.Import, audit: null) is { } expired) return Gone(id, expired);

@@ -2,13 +2,11 @@ using JobTracker.Jobs;
 using JobTracker.Jobs.Imports;
 using JobTracker.Jobs.Storage;
 using JobTracker.Web.Hosting;
-using JobTracker.Web.Pages.Collections;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace JobTracker.Web.Pages.Jobs;
 
@@ -42,16 +40,10 @@ public sealed class RetryModel(RetrySubmission retries, IAntiforgery antiforgery
             if (Request.ContentLength > bodyLimit)
                 return Refuse($"The file is larger than the upload limit of {FileStore.FormatBytes(options.Value.MaxUploadBytes)}.");
             long? retryId = null;
-            for (var section = reader is null ? null : await reader.ReadNextSectionAsync(cancellationToken);
-                 section is not null && retryId is null;
-                 section = await reader!.ReadNextSectionAsync(cancellationToken))
+            while (retryId is null && reader is not null && await StreamedUpload.NextFileAsync(reader, null, cancellationToken) is { } file)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                    || !disposition.IsFileDisposition() || !disposition.Name.Equals("file"))
-                    continue;
-                var fileName = ImportModel.ClientFileName(disposition);
-                if (fileName.Length == 0) continue; // the file input left empty: the failed rows as they were
-                retryId = await retries.RetryAsync(id, section.Body, fileName, initiatedBy, Request.ContentLength, cancellationToken, HttpContext.Actor());
+                if (file.FileName.Length == 0) continue; // the file input left empty: the failed rows as they were
+                retryId = await retries.RetryAsync(id, file.Body, file.FileName, initiatedBy, Request.ContentLength, cancellationToken, HttpContext.Actor());
             }
             retryId ??= await retries.RetryAsync(id, null, null, initiatedBy, cancellationToken: cancellationToken, actor: HttpContext.Actor());
             logger.LogInformation("{UserName} retried the failed rows of job {JobId} as job {RetryJobId}", initiatedBy, id, retryId);
