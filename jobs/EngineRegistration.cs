@@ -48,6 +48,7 @@ public static class EngineRegistration
         services.Configure<SignInSettings>(configuration.GetSection(SignInSettings.Section));
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<Sessions>();
+        services.AddSingleton<LiveSessionCache>();
         services.AddSingleton<UserTimeZones>();
         services.AddSingleton<ApiTokens>();
         services.AddSingleton<SignInLockout>();

@@ -15,7 +15,8 @@ namespace JobTracker.Jobs.Users;
 /// after <see cref="SignInSettings.SessionIdleTimeout"/> unused. The cookie carries a random token;
 /// the table keeps only its SHA-256, so reading the table gives nobody a usable cookie.
 /// </summary>
-public sealed class Sessions(Database database, IOptions<SignInSettings> options, ActivityTrail activity, ILogger<Sessions> logger)
+public sealed class Sessions(
+    Database database, IOptions<SignInSettings> options, ActivityTrail activity, ILogger<Sessions> logger, LiveSessionCache? recent = null)
 {
     /// <summary>Why a session ended, as the sessions table keeps it.</summary>
     public static class Reasons
@@ -68,11 +69,15 @@ public sealed class Sessions(Database database, IOptions<SignInSettings> options
 
     /// <summary>
     /// The live session this token opens, or null. Writes its last-seen time when it is older than
-    /// <see cref="SignInSettings.SessionTouchInterval"/>, so most requests only read.
+    /// <see cref="SignInSettings.SessionTouchInterval"/>, so most requests only read; a session read live less than
+    /// <see cref="SignInSettings.SessionRecheck"/> ago is not read again (<see cref="LiveSessionCache"/>).
     /// </summary>
     public async Task<LiveSession?> FindLiveAsync(string token, CancellationToken cancellationToken = default)
     {
         var now = DateTime.UtcNow;
+        var tokenHash = HashOf(token);
+        if (recent?.Find(tokenHash, now) is { } kept && now - kept.LastSeenAt < Settings.SessionTouchInterval) return kept;
+        var generation = recent?.Generation ?? 0;
         await using var connection = await database.OpenAsync(cancellationToken);
         var session = await connection.QuerySingleOrDefaultAsync<LiveSession>("""
             SELECT s.id AS Id, s.user_id AS UserId, u.user_name AS UserName, u.role AS Role, s.last_seen_at AS LastSeenAt,
@@ -80,13 +85,14 @@ public sealed class Sessions(Database database, IOptions<SignInSettings> options
               FROM sessions s
               JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = @TokenHash AND s.ended_at IS NULL AND s.last_seen_at > @IdleCutoff AND u.disabled_at IS NULL
-            """, new { TokenHash = HashOf(token), IdleCutoff = now - Settings.SessionIdleTimeout });
+            """, new { TokenHash = tokenHash, IdleCutoff = now - Settings.SessionIdleTimeout });
         if (session is not null && now - session.LastSeenAt >= Settings.SessionTouchInterval)
         {
             await connection.ExecuteAsync(
                 "UPDATE sessions SET last_seen_at = @now WHERE id = @Id AND ended_at IS NULL", new { now, session.Id });
             session = session with { LastSeenAt = now };
         }
+        if (session is not null) recent?.Keep(tokenHash, session, generation, now);
         return session;
     }
 
@@ -101,6 +107,7 @@ public sealed class Sessions(Database database, IOptions<SignInSettings> options
         if (ended && actor is not null)
             await activity.RecordAsync(connection, transaction, actor, ActivityActions.SignOut, ActivityObjects.User, actor.UserId, actor.Name, null);
         await transaction.CommitAsync(cancellationToken);
+        recent?.Changed();
         return ended;
     }
 
@@ -118,6 +125,7 @@ public sealed class Sessions(Database database, IOptions<SignInSettings> options
         if (ended && actor is not null)
             await RecordEndAsync(connection, transaction, actor, userId, $"session {sessionId}");
         await transaction.CommitAsync(cancellationToken);
+        recent?.Changed();
         if (ended) logger.LogInformation("{Admin} ended session {SessionId} of user {UserId}", endedBy, sessionId, userId);
         return ended;
     }
@@ -134,6 +142,7 @@ public sealed class Sessions(Database database, IOptions<SignInSettings> options
         if (ended > 0 && actor is not null)
             await RecordEndAsync(connection, transaction, actor, userId, $"all sessions ({ended})");
         await transaction.CommitAsync(cancellationToken);
+        recent?.Changed();
         logger.LogInformation("{Admin} ended {Count} sessions of user {UserId}", endedBy, ended, userId);
         return ended;
     }

@@ -26,6 +26,13 @@ public sealed class SignInSettings
     /// <summary>A session's last-seen time is written at most this often, not on every request.</summary>
     public TimeSpan SessionTouchInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a node takes a session it found live as live, before it reads the sessions table for it again (0: every
+    /// request reads it). A change made on the same node (sign-out, an ended session, a disabled user, a new role) takes
+    /// effect at once; one made on another node within this time.
+    /// </summary>
+    public TimeSpan SessionRecheck { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The fewest characters a new password may have (add a user, reset, change your own).</summary>
     public int MinimumPasswordLength { get; set; } = 12;
 }

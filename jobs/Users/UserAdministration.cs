@@ -16,7 +16,8 @@ namespace JobTracker.Jobs.Users;
 /// There is always an active admin: the last one cannot be disabled or given another role.
 /// A refused change throws <see cref="ChangeRefusedException"/> with problems on UserName, Role or Password.
 /// </summary>
-public sealed class UserAdministration(Database database, IOptions<SignInSettings> options, ActivityTrail activity, ILogger<UserAdministration> logger)
+public sealed class UserAdministration(
+    Database database, IOptions<SignInSettings> options, ActivityTrail activity, ILogger<UserAdministration> logger, LiveSessionCache? liveSessions = null)
 {
     /// <summary>The fewest characters a new password may have (JobTracker:SignIn:MinimumPasswordLength).</summary>
     public int MinimumPasswordLength => Math.Max(1, options.Value.MinimumPasswordLength);
@@ -113,6 +114,7 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
         await activity.RecordAsync(connection, transaction, actor ?? ActivityActor.Named(changedBy), ActivityActions.UserRole, ActivityObjects.User, userId, user.UserName, null,
             $"{user.Role} to {role}");
         await transaction.CommitAsync(cancellationToken);
+        liveSessions?.Changed();
         logger.LogInformation("{Admin} changed the role of {UserName} from {OldRole} to {Role}", changedBy, user.UserName, user.Role, role);
         return true;
     }
@@ -137,6 +139,7 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
             var ended = await Sessions.EndAllAsync(connection, transaction, userId, null, Sessions.Reasons.UserDisabled);
             await activity.RecordAsync(connection, transaction, actor ?? ActivityActor.Named(changedBy), ActivityActions.UserDisable, ActivityObjects.User, userId, user.UserName, null);
             await transaction.CommitAsync(cancellationToken);
+            liveSessions?.Changed();
             logger.LogInformation("{Admin} disabled the user {UserName}, ending {Count} sessions", changedBy, user.UserName, ended);
         }
         else
@@ -171,7 +174,7 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
         }
     }
 
-    private static async Task<int> StoreHashEndingSessionsAsync(
+    private async Task<int> StoreHashEndingSessionsAsync(
         DbConnection connection, long userId, string passwordHash, long? keepSessionId, string reason, CancellationToken cancellationToken,
         Func<DbConnection, DbTransaction, Task> record)
     {
@@ -180,6 +183,7 @@ public sealed class UserAdministration(Database database, IOptions<SignInSetting
         var ended = await Sessions.EndAllAsync(connection, transaction, userId, keepSessionId, reason);
         await record(connection, transaction);
         await transaction.CommitAsync(cancellationToken);
+        liveSessions?.Changed();
         return ended;
     }
 

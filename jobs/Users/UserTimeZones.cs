@@ -12,7 +12,7 @@ namespace JobTracker.Jobs.Users;
 /// the pages show every time; times stay stored in UTC. A user picks it on their Settings page; until then
 /// the first sign-in from a browser that names its zone stores that one. A user with none sees UTC.
 /// </summary>
-public sealed class UserTimeZones(Database database, ActivityTrail activity, ILogger<UserTimeZones> logger)
+public sealed class UserTimeZones(Database database, ActivityTrail activity, ILogger<UserTimeZones> logger, LiveSessionCache? liveSessions = null)
 {
     /// <summary>The field a refused zone is reported on.</summary>
     public const string Field = "TimeZone";
@@ -45,6 +45,7 @@ public sealed class UserTimeZones(Database database, ActivityTrail activity, ILo
         if (actor is not null)
             await activity.RecordAsync(connection, transaction, actor, ActivityActions.TimeZoneChange, ActivityObjects.User, userId, actor.Name, null, id);
         await transaction.CommitAsync(cancellationToken);
+        liveSessions?.Changed();
         logger.LogInformation("User {UserId} chose the time zone {TimeZone} ({ZoneId})", userId, id, zone.Id);
         return id;
     }
@@ -61,6 +62,7 @@ public sealed class UserTimeZones(Database database, ActivityTrail activity, ILo
         await using var connection = await database.OpenAsync(cancellationToken);
         var stored = await connection.ExecuteAsync(
             "UPDATE users SET time_zone = @id WHERE id = @userId AND time_zone IS NULL", new { id, userId }) > 0;
+        if (stored) liveSessions?.Changed();
         if (stored) logger.LogInformation("User {UserId} took the time zone {TimeZone} from their browser at sign-in", userId, id);
         return stored;
     }

@@ -11,8 +11,14 @@ public sealed class BrowserFixture : IAsyncLifetime
     private IPlaywright? playwright;
     private IBrowser? browser;
 
-    /// <summary>The app the browser tests drive, with polls shared for a second as in production (JobTracker:Polling:SharedFor).</summary>
-    public JobTrackerApp App { get; } = new() { Settings = new Dictionary<string, string> { ["JobTracker:Polling:SharedFor"] = "00:00:01" } };
+    /// <summary>
+    /// The app the browser tests drive, with polls shared for a second and live sessions rechecked every 5 s, as in
+    /// production (JobTracker:Polling:SharedFor, JobTracker:SignIn:SessionRecheck).
+    /// </summary>
+    public JobTrackerApp App { get; } = new()
+    {
+        Settings = new Dictionary<string, string> { ["JobTracker:Polling:SharedFor"] = "00:00:01", ["JobTracker:SignIn:SessionRecheck"] = "00:00:05" },
+    };
 
     /// <summary>How long an assertion waits for a worker to finish a job (as <see cref="JobTrackerApp.Patience"/>: the machine may be busy).</summary>
     public static readonly LocatorAssertionsToHaveTextOptions UntilJobFinished = new() { Timeout = (float)JobTrackerApp.Patience.TotalMilliseconds };

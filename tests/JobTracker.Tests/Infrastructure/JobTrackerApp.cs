@@ -107,6 +107,9 @@ public sealed class JobTrackerApp : WebApplicationFactory<Program>
             // Tests change the database and poll at once: no shared recent answer (PollRenderCache), except where a
             // test sets it (PollTests' own test of it, the browser's polling tests).
             ["JobTracker:Polling:SharedFor"] = "00:00:00",
+            // Tests change users and sessions in the database directly too: each request reads its session (LiveSessionCache),
+            // except where a test sets it (SessionRecheckTests, the browser tests).
+            ["JobTracker:SignIn:SessionRecheck"] = "00:00:00",
             ["JobTracker:Lease"] = "00:00:30",
             ["JobTracker:NodeId"] = NodeId,
             ["JobTracker:BatchSize"] = BatchSize.ToString(CultureInfo.InvariantCulture),
