@@ -8,6 +8,7 @@ namespace JobTracker.Jobs.Files;
 /// when this one row cannot be read (a CSV row with the wrong number of fields, a JSON Lines line
 /// that is not a JSON object) - the row fails, the rest of the file goes on. A wide CSV row (see
 /// <see cref="SliceReader"/>) comes as <see cref="CsvWide"/> instead of <see cref="CsvValues"/>: its
-/// UTF-8 bytes, valid only until the enumeration moves on.
+/// UTF-8 bytes, valid only until the enumeration moves on. An import reads CSV rows as <see cref="CsvFields"/>
+/// instead (<see cref="SliceReader"/>'s reuseRows), valid just as long.
 /// </summary>
-public readonly record struct ImportRow(long RowNumber, string[]? CsvValues, JsonElement Json, string? Error, CsvWideRow? CsvWide = null);
+public readonly record struct ImportRow(long RowNumber, string[]? CsvValues, JsonElement Json, string? Error, CsvWideRow? CsvWide = null, CsvFields? CsvFields = null);

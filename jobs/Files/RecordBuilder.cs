@@ -61,6 +61,9 @@ public sealed partial class RecordBuilder
     private readonly ImportLimits _limits;
 
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+
+    /// <summary>Where a row given as strings (<see cref="ImportRow.CsvValues"/>) is copied to be written like an import's rows.</summary>
+    private readonly CsvFields _fields = new();
     private readonly Utf8JsonWriter _writer;
 
     // Records are stored, not embedded in HTML, so keep non-ASCII text readable instead of \uXXXX.
@@ -140,10 +143,10 @@ public sealed partial class RecordBuilder
     /// file order (then missing required fields in schema order). <paramref name="key"/> is the key
     /// field's value as text, set whenever it can be read (even when another field fails); null when the
     /// collection has no key field. <paramref name="utf8Json"/> is the record as UTF-8 JSON (what the
-    /// database stores, so nothing is transcoded), empty on failure.
+    /// database stores, so nothing is transcoded), empty on failure; kept in <paramref name="arena"/> when one is given.
     /// </summary>
     /// <remarks>A wide CSV row's record is written straight into an array of its own rather than copied out of the builder's.</remarks>
-    public RowFailure? Build(in ImportRow row, out string? key, out ReadOnlyMemory<byte> utf8Json)
+    public RowFailure? Build(in ImportRow row, out string? key, out ReadOnlyMemory<byte> utf8Json, RecordArena? arena = null)
     {
         key = null;
         utf8Json = default;
@@ -152,49 +155,60 @@ public sealed partial class RecordBuilder
         var output = row.CsvWide is null ? _buffer : new ArrayBufferWriter<byte>(WideRecordCapacity(row.CsvWide));
         output.ResetWrittenCount();
         _writer.Reset(output);
-        var failure = row.CsvWide is not null ? WriteCsv(row.CsvWide, out key) : row.CsvValues is not null ? WriteCsv(row.CsvValues, out key) : WriteJson(row.Json, out key);
+        var failure = row.CsvWide is not null ? WriteCsv(row.CsvWide, out key)
+            : row.CsvFields is not null ? WriteCsv(row.CsvFields, out key)
+            : row.CsvValues is not null ? WriteCsv(Fields(row.CsvValues), out key)
+            : WriteJson(row.Json, out key);
         if (failure is not null) return failure;
         _writer.Flush();
-        utf8Json = row.CsvWide is null ? _buffer.WrittenSpan.ToArray() : output.WrittenMemory;
+        utf8Json = row.CsvWide is not null ? output.WrittenMemory : arena?.Keep(_buffer.WrittenSpan) ?? _buffer.WrittenSpan.ToArray();
         return null;
     }
 
-    private RowFailure? WriteCsv(string[] values, out string? key)
+    /// <summary>A row given as strings, in the reused <see cref="CsvFields"/> the import's rows come in.</summary>
+    private CsvFields Fields(string[] values)
+    {
+        _fields.Fill(values);
+        return _fields;
+    }
+
+    private RowFailure? WriteCsv(CsvFields values, out string? key)
     {
         if (_csvNames is null || _csvSchema is null || _csvHeader is null)
             throw new InvalidOperationException("CSV rows need the header: create the RecordBuilder with csvHeader.");
         key = null;
-        if (values.Length > _limits.MaxColumns) return new RowFailure(null, _limits.TooManyColumns(values.Length));
-        if (values.Length != _csvNames.Length)
-            return new RowFailure(null, $"The row has {values.Length} fields; the header has {_csvNames.Length}.");
+        if (values.Count > _limits.MaxColumns) return new RowFailure(null, _limits.TooManyColumns(values.Count));
+        if (values.Count != _csvNames.Length)
+            return new RowFailure(null, $"The row has {values.Count} fields; the header has {_csvNames.Length}.");
         // Read the key first so that it is known even when an earlier field fails.
-        if (_csvKey >= 0 && !string.IsNullOrWhiteSpace(values[_csvKey])) key = values[_csvKey];
+        if (_csvKey >= 0 && !values[_csvKey].IsWhiteSpace()) key = values[_csvKey].ToString();
 
         Array.Clear(_seen);
         _writer.WriteStartObject();
-        for (int i = 0; i < values.Length; i++)
+        for (int i = 0; i < values.Count; i++)
         {
             if (i == _csvKey && key is null) return KeyEmpty();
             if (_csvSchema[i] == IgnoredColumn) continue;
+            var value = values[i];
             // UTF-8 takes at most 3 bytes a char here (a surrogate pair is 2 chars for 4 bytes): count only when it may matter.
-            if (values[i].Length * 3L > _limits.MaxFieldBytes && Encoding.UTF8.GetByteCount(values[i]) is var bytes && bytes > _limits.MaxFieldBytes)
+            if (value.Length * 3L > _limits.MaxFieldBytes && Encoding.UTF8.GetByteCount(value) is var bytes && bytes > _limits.MaxFieldBytes)
                 return new RowFailure(_csvHeader[i], _limits.FieldTooLong(_csvHeader[i], bytes));
             if (i == _csvGeneratedId) return GeneratedIdTaken("column");
             _writer.WritePropertyName(_csvNames[i]);
             int s = _csvSchema[i];
             if (s < 0)
             {
-                _writer.WriteStringValue(values[i]);
+                _writer.WriteStringValue(value);
                 continue;
             }
             _seen[s] = true;
-            if (values[i].Length == 0)
+            if (value.Length == 0)
             {
                 if (_schema[s].Required) return Required(s);
                 _writer.WriteNullValue();
                 continue;
             }
-            var failure = WriteText(s, values[i]);
+            var failure = WriteText(s, value);
             if (failure is not null) return failure;
         }
         _writer.WriteEndObject();
@@ -317,9 +331,9 @@ public sealed partial class RecordBuilder
     }
 
     /// <summary>Writes a CSV value or JSON string for schema field s, converted to the field's type.</summary>
-    private RowFailure? WriteText(int s, string text)
+    private RowFailure? WriteText(int s, ReadOnlySpan<char> text)
     {
-        var t = text.AsSpan().Trim();
+        var t = text.Trim();
         switch (_kinds[s])
         {
             case Kind.String:
@@ -337,7 +351,7 @@ public sealed partial class RecordBuilder
             case Kind.DateTime when TryWriteDateTime(t):
                 return null;
             default:
-                return Mismatch(s, text);
+                return Mismatch(s, text.ToString());
         }
     }
 

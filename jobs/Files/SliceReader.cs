@@ -17,9 +17,11 @@ public static class SliceReader
     /// it is left open. JSON values are standalone (<see cref="JsonElement.ParseValue"/>), so rows may be
     /// kept after the enumeration ends. A slice of one row longer than <see cref="ImportLimits.MaxRowBytes"/>
     /// yields that row as failed without reading it; a JSON record nesting deeper than
-    /// <see cref="ImportLimits.MaxJsonDepth"/> fails as a row.
+    /// <see cref="ImportLimits.MaxJsonDepth"/> fails as a row. With <paramref name="reuseRows"/>, CSV rows come as
+    /// <see cref="ImportRow.CsvFields"/>, one buffer filled again for each row (read each row before the next).
     /// </summary>
-    public static IEnumerable<ImportRow> Read(Stream file, FileFormat format, IReadOnlyList<string>? csvHeader, BatchSlice slice, ImportLimits limits)
+    public static IEnumerable<ImportRow> Read(
+        Stream file, FileFormat format, IReadOnlyList<string>? csvHeader, BatchSlice slice, ImportLimits limits, bool reuseRows = false)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(slice);
@@ -28,7 +30,7 @@ public static class SliceReader
             return [new ImportRow(slice.FirstRow, null, default, limits.RowTooLong(slice.ByteLength))];
         return format switch
         {
-            FileFormat.Csv => ReadCsv(file, csvHeader?.Count ?? throw new ArgumentNullException(nameof(csvHeader), "CSV slices need the header."), slice, limits),
+            FileFormat.Csv => ReadCsv(file, csvHeader?.Count ?? throw new ArgumentNullException(nameof(csvHeader), "CSV slices need the header."), slice, limits, reuseRows),
             FileFormat.Json => ReadJson(file, slice, limits),
             FileFormat.JsonLines => ReadJsonLines(file, slice, limits),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
@@ -38,7 +40,7 @@ public static class SliceReader
     /// <summary>A row of a slice of its own at least this long is read as UTF-8 (<see cref="CsvWideRow"/>) rather than by Sep.</summary>
     internal const int WideRowBytes = 256 * 1024;
 
-    private static IEnumerable<ImportRow> ReadCsv(Stream file, int fieldCount, BatchSlice slice, ImportLimits limits)
+    private static IEnumerable<ImportRow> ReadCsv(Stream file, int fieldCount, BatchSlice slice, ImportLimits limits, bool reuseRows)
     {
         if (slice.RowCount == 1 && slice.ByteLength >= WideRowBytes)
         {
@@ -60,22 +62,28 @@ public static class SliceReader
         using var reader = Sep.New(',')
             .Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true })
             .From(new SliceStream(file, slice.ByteLength));
+        var fields = reuseRows ? new CsvFields() : null;
         int read = 0;
         while (read < slice.RowCount && reader.MoveNext())
         {
             if (reader.Current.Span.Length == 0) continue; // a blank line, not a row
-            yield return ToRow(reader.Current, fieldCount, slice.FirstRow + read);
+            yield return ToRow(reader.Current, fieldCount, slice.FirstRow + read, fields);
             read++;
         }
         if (read < slice.RowCount) throw Changed(slice, read);
     }
 
     // Separate from the iterator: a Sep row is a ref struct and may not live across a yield.
-    private static ImportRow ToRow(SepReader.Row row, int fieldCount, long rowNumber)
+    private static ImportRow ToRow(SepReader.Row row, int fieldCount, long rowNumber, CsvFields? fields)
     {
         if (row.ColCount != fieldCount)
             return new ImportRow(rowNumber, null, default,
                 $"The row has {Fields(row.ColCount)}; the header has {fieldCount}.");
+        if (fields is not null)
+        {
+            fields.Fill(row);
+            return new ImportRow(rowNumber, null, default, null, CsvFields: fields);
+        }
         var values = new string[fieldCount];
         for (int i = 0; i < values.Length; i++) values[i] = row[i].ToString();
         return new ImportRow(rowNumber, values, default, null);

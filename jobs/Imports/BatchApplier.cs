@@ -47,13 +47,14 @@ internal sealed class BatchApplier : IAsyncDisposable
     public static PreparedBatch Prepare(BatchRow batch, IEnumerable<ImportRow> rows, RecordBuilder builder, bool dryRun, CancellationToken cancellationToken)
     {
         var writes = new List<RecordWrite>(batch.RowCount);
+        var arena = new RecordArena();
         var audit = new BatchAudit();
         int count = 0, failed = 0;
         long bytes = 0;
         foreach (var row in rows)
         {
             if (count++ % CancellationCheckEvery == 0) cancellationToken.ThrowIfCancellationRequested();
-            if (builder.Build(row, out var key, out ReadOnlyMemory<byte> json) is { } failure)
+            if (builder.Build(row, out var key, out ReadOnlyMemory<byte> json, arena) is { } failure)
             {
                 failed++;
                 audit.Add(row.RowNumber, key, AuditLog.Failed, failure.Field, failure.Message);
@@ -65,7 +66,7 @@ internal sealed class BatchApplier : IAsyncDisposable
             audit.AddWritten(row.RowNumber, key, dryRun);
             bytes += json.Length;
         }
-        return new PreparedBatch(batch, writes, count, failed, audit.ToCompressed(), bytes);
+        return new PreparedBatch(batch, writes, count, failed, audit.ToCompressed(), bytes, arena);
     }
 
     /// <summary>Applies a prepared batch. False when it could not commit because the job was stopped or taken over.</summary>
@@ -89,6 +90,7 @@ internal sealed class BatchApplier : IAsyncDisposable
             for (var i = 0; i < writes.Count; i++)
                 if (!dryRunKeys.Add(writes[i].Key)) isNew[i] = false;
         }
+        preparedBatch.Arena.Dispose(); // the database has its own copy of every record now
         var created = isNew.Count(wasNew => wasNew);
         var (succeeded, failed) = (writes.Count, preparedBatch.FailedRows);
         cancellationToken.ThrowIfCancellationRequested();

@@ -131,7 +131,7 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
                     while (Interlocked.Read(ref pendingBytes) is var pending && pending > 0 && pending + batch.ByteLength > limits.BatchMaxBytes)
                         await written.WaitAsync(stopReading.Token);
                     var slice = new BatchSlice(batch.BatchNo, batch.FirstRow, batch.RowCount, batch.ByteOffset, batch.ByteLength, batch.FirstLine);
-                    var prepared = BatchApplier.Prepare(batch, SliceReader.Read(source, format, header, slice, limits), builder, job.DryRun, stopReading.Token);
+                    var prepared = BatchApplier.Prepare(batch, SliceReader.Read(source, format, header, slice, limits, reuseRows: true), builder, job.DryRun, stopReading.Token);
                     Interlocked.Add(ref pendingBytes, prepared.Bytes);
                     await ready.Writer.WriteAsync(prepared, stopReading.Token);
                 }
