@@ -115,13 +115,22 @@ public sealed class SqliteProvider : DatabaseProvider
         }
     }
 
+    /// <summary>The cache a connection keeps before <see cref="ReleaseMemory"/> frees it (bytes).</summary>
+    private const int ReleaseAbove = 16 << 20;
+
     /// <remarks>
     /// Each connection caches up to 64 MB of pages (cache_size in <see cref="OnOpen"/>): right for the import's
-    /// writer and the pages' queries, which read the same pages again, but an export reads each page once.
+    /// writer and the pages' queries, which read the same pages again, but an export reads each page once. Freed
+    /// only once the cache holds <see cref="ReleaseAbove"/>: freeing it after every batch made a 1M-record export
+    /// take 1.8 s instead of 1.1 s (the pages the next batch shares with this one, and the index's upper levels,
+    /// were read again); at 16 MB it takes 1.2-1.3 s, and a 10M-record export peaks at 99 MB against 81 MB for 1M
+    /// (157-162 MB without freeing).
     /// </remarks>
     public override void ReleaseMemory(DbConnection connection)
     {
-        if (((SqliteConnection)connection).Handle is { } db) raw.sqlite3_exec(db, "PRAGMA shrink_memory");
+        if (((SqliteConnection)connection).Handle is not { } db) return;
+        if (raw.sqlite3_db_status(db, raw.SQLITE_DBSTATUS_CACHE_USED, out var cached, out _, 0) == raw.SQLITE_OK && cached < ReleaseAbove) return;
+        raw.sqlite3_exec(db, "PRAGMA shrink_memory");
     }
 
     /// <remarks>SQLITE_CONSTRAINT (19): the extended codes for UNIQUE (2067) and PRIMARY KEY (1555) share it.</remarks>
