@@ -44,9 +44,9 @@ public abstract class DatabaseProvider
     public abstract void OnOpen(DbConnection connection);
 
     /// <summary>
-    /// Frees the pages the connection keeps cached from what it has read, after reading through many pages once
-    /// (an export's snapshot steps over the whole key index), so that its memory does not grow with the
-    /// collection. Nothing where the database runs in a server.
+    /// Called after reading through many pages once (an export's snapshot steps over the whole key index, each
+    /// batch reads its records): frees the pages the connection keeps cached once they are many, so that its
+    /// memory does not grow with the collection. Nothing where the database runs in a server.
     /// </summary>
     public virtual void ReleaseMemory(DbConnection connection)
     {

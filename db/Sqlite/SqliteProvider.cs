@@ -98,7 +98,6 @@ public sealed class SqliteProvider : DatabaseProvider
                 {
                     // The pages just read are not read again (the next batch reads the next keys).
                     ReleaseMemory(connection);
-                    NativeHeap.TrimNow();
                     return count;
                 }
                 else if (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && (busySince ??= DateTime.UtcNow) > DateTime.UtcNow.AddSeconds(-30))

@@ -16,7 +16,7 @@ namespace JobTracker.Jobs.Users;
 /// the table keeps only its SHA-256, so reading the table gives nobody a usable cookie.
 /// </summary>
 public sealed class Sessions(
-    Database database, IOptions<SignInSettings> options, ActivityTrail activity, ILogger<Sessions> logger, LiveSessionCache? recent = null)
+    Database database, IOptions<SignInSettings> options, ActivityTrail activity, ILogger<Sessions> logger, LiveSessionCache? liveSessions = null)
 {
     /// <summary>Why a session ended, as the sessions table keeps it.</summary>
     public static class Reasons
@@ -76,8 +76,8 @@ public sealed class Sessions(
     {
         var now = DateTime.UtcNow;
         var tokenHash = HashOf(token);
-        if (recent?.Find(tokenHash, now) is { } kept && now - kept.LastSeenAt < Settings.SessionTouchInterval) return kept;
-        var generation = recent?.Generation ?? 0;
+        if (liveSessions?.Find(tokenHash, now) is { } kept && now - kept.LastSeenAt < Settings.SessionTouchInterval) return kept;
+        var generation = liveSessions?.Generation ?? 0;
         await using var connection = await database.OpenAsync(cancellationToken);
         var session = await connection.QuerySingleOrDefaultAsync<LiveSession>("""
             SELECT s.id AS Id, s.user_id AS UserId, u.user_name AS UserName, u.role AS Role, s.last_seen_at AS LastSeenAt,
@@ -92,7 +92,7 @@ public sealed class Sessions(
                 "UPDATE sessions SET last_seen_at = @now WHERE id = @Id AND ended_at IS NULL", new { now, session.Id });
             session = session with { LastSeenAt = now };
         }
-        if (session is not null) recent?.Keep(tokenHash, session, generation, now);
+        if (session is not null) liveSessions?.Keep(tokenHash, session, generation, now);
         return session;
     }
 
@@ -107,7 +107,7 @@ public sealed class Sessions(
         if (ended && actor is not null)
             await activity.RecordAsync(connection, transaction, actor, ActivityActions.SignOut, ActivityObjects.User, actor.UserId, actor.Name, null);
         await transaction.CommitAsync(cancellationToken);
-        recent?.Changed();
+        liveSessions?.Changed();
         return ended;
     }
 
@@ -125,7 +125,7 @@ public sealed class Sessions(
         if (ended && actor is not null)
             await RecordEndAsync(connection, transaction, actor, userId, $"session {sessionId}");
         await transaction.CommitAsync(cancellationToken);
-        recent?.Changed();
+        liveSessions?.Changed();
         if (ended) logger.LogInformation("{Admin} ended session {SessionId} of user {UserId}", endedBy, sessionId, userId);
         return ended;
     }
@@ -142,7 +142,7 @@ public sealed class Sessions(
         if (ended > 0 && actor is not null)
             await RecordEndAsync(connection, transaction, actor, userId, $"all sessions ({ended})");
         await transaction.CommitAsync(cancellationToken);
-        recent?.Changed();
+        liveSessions?.Changed();
         logger.LogInformation("{Admin} ended {Count} sessions of user {UserId}", endedBy, ended, userId);
         return ended;
     }

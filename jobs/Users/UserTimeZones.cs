@@ -62,8 +62,11 @@ public sealed class UserTimeZones(Database database, ActivityTrail activity, ILo
         await using var connection = await database.OpenAsync(cancellationToken);
         var stored = await connection.ExecuteAsync(
             "UPDATE users SET time_zone = @id WHERE id = @userId AND time_zone IS NULL", new { id, userId }) > 0;
-        if (stored) liveSessions?.Changed();
-        if (stored) logger.LogInformation("User {UserId} took the time zone {TimeZone} from their browser at sign-in", userId, id);
+        if (stored)
+        {
+            liveSessions?.Changed();
+            logger.LogInformation("User {UserId} took the time zone {TimeZone} from their browser at sign-in", userId, id);
+        }
         return stored;
     }
 
