@@ -1,7 +1,8 @@
-using System.IO.Compression;
+using System.Collections.Concurrent;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace JobTracker.Web.Hosting;
@@ -18,10 +19,10 @@ namespace JobTracker.Web.Hosting;
 /// every 2 seconds then sees figures at most a second old.</item>
 /// </list>
 /// A partial that holds something of one user (an antiforgery token: a finished job's Retry and Import for real
-/// forms) is never stored. A kept answer is compressed once per encoding (Brotli, gzip; fastest level) for the
-/// browsers that accept it, not once per poll (<c>JobTracker:Polling:Compression</c>). At most 32 MB in all.
+/// forms) is never stored. A kept answer is compressed once per encoding (by <see cref="PollCompression"/>'s providers:
+/// Brotli, gzip, fastest level) for the browsers that accept it, not once per poll (<c>JobTracker:Polling:Compression</c>). At most 32 MB in all.
 /// </summary>
-public sealed class PollRenderCache(IConfiguration configuration) : IDisposable
+public sealed class PollRenderCache(IConfiguration configuration, IResponseCompressionProvider compression) : IDisposable
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
 
@@ -37,8 +38,7 @@ public sealed class PollRenderCache(IConfiguration configuration) : IDisposable
     /// </summary>
     public sealed class Answer(string etag, byte[] html, string? state)
     {
-        private byte[]? brotli;
-        private byte[]? gzip;
+        private readonly ConcurrentDictionary<string, byte[]> encoded = new(StringComparer.Ordinal);
 
         public string ETag => etag;
 
@@ -46,18 +46,13 @@ public sealed class PollRenderCache(IConfiguration configuration) : IDisposable
 
         public string? State => state;
 
-        /// <summary>The HTML in <paramref name="encoding"/> ("br" or "gzip"), compressed once (two polls at once may both compress: the same bytes).</summary>
-        public byte[] Encoded(string encoding) => encoding == "br" ? brotli ??= Compress(encoding) : gzip ??= Compress(encoding);
-
-        private byte[] Compress(string encoding)
+        /// <summary>The HTML compressed by <paramref name="provider"/>, once per encoding (two polls at once may both compress: the same bytes).</summary>
+        public byte[] Encoded(ICompressionProvider provider) => encoded.GetOrAdd(provider.EncodingName, _ =>
         {
             var output = new MemoryStream();
-            using (Stream stream = encoding == "br"
-                ? new BrotliStream(output, CompressionLevel.Fastest, leaveOpen: true)
-                : new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
-                stream.Write(html);
+            using (var stream = provider.CreateStream(output)) stream.Write(html);
             return output.ToArray();
-        }
+        });
     }
 
     /// <summary>
@@ -91,22 +86,16 @@ public sealed class PollRenderCache(IConfiguration configuration) : IDisposable
         return page.NotModified(answer.ETag) ?? Content(page.HttpContext, answer);
     }
 
-    /// <summary>The answer's HTML, compressed as the browser accepts (then the compression middleware leaves it be).</summary>
+    /// <summary>
+    /// The answer's HTML, compressed as the browser accepts, chosen and compressed by the providers <see cref="PollCompression"/>
+    /// sets up (then the compression middleware leaves it be).
+    /// </summary>
     private FileContentResult Content(HttpContext context, Answer answer)
     {
-        if (Encoding(context.Request) is not { } encoding) return new FileContentResult(answer.Html, "text/html; charset=utf-8");
-        context.Response.Headers.ContentEncoding = encoding;
+        if (!compress || compression.GetCompressionProvider(context) is not { } provider) return new FileContentResult(answer.Html, "text/html; charset=utf-8");
+        context.Response.Headers.ContentEncoding = provider.EncodingName;
         context.Response.Headers.Append("Vary", "Accept-Encoding");
-        return new FileContentResult(answer.Encoded(encoding), "text/html; charset=utf-8");
-    }
-
-    /// <summary>"br" or "gzip" when compression is on and the request accepts it (Brotli first), else null.</summary>
-    private string? Encoding(HttpRequest request)
-    {
-        if (!compress) return null;
-        var accepted = request.GetTypedHeaders().AcceptEncoding;
-        bool Accepts(string name) => accepted.Any(value => value.Value.Equals(name, StringComparison.OrdinalIgnoreCase) && value.Quality is not 0);
-        return Accepts("br") ? "br" : Accepts("gzip") ? "gzip" : null;
+        return new FileContentResult(answer.Encoded(provider), "text/html; charset=utf-8");
     }
 
     private static string RecentKey(PageModel page, string zoneId)
