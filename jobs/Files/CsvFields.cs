@@ -21,31 +21,30 @@ public sealed class CsvFields
     /// <summary>Copies a row of Sep's into the buffer, growing it when the row is longer than any before.</summary>
     internal void Fill(SepReader.Row row)
     {
-        Count = row.ColCount;
-        if (_fields.Length < Count) _fields = new (int, int)[Count];
-        int used = 0;
-        for (int i = 0; i < Count; i++)
-        {
-            var field = row[i].Span;
-            if (_buffer.Length - used < field.Length) Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, used + field.Length));
-            field.CopyTo(_buffer.AsSpan(used));
-            _fields[i] = (used, field.Length);
-            used += field.Length;
-        }
+        int used = Start(row.ColCount);
+        for (int i = 0; i < Count; i++) used = Add(i, row[i].Span, used);
     }
 
     /// <summary>The same fields from strings (a row given as <see cref="ImportRow.CsvValues"/>).</summary>
     internal void Fill(string[] values)
     {
-        Count = values.Length;
-        if (_fields.Length < Count) _fields = new (int, int)[Count];
-        int used = 0;
-        for (int i = 0; i < Count; i++)
-        {
-            if (_buffer.Length - used < values[i].Length) Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, used + values[i].Length));
-            values[i].CopyTo(_buffer.AsSpan(used));
-            _fields[i] = (used, values[i].Length);
-            used += values[i].Length;
-        }
+        int used = Start(values.Length);
+        for (int i = 0; i < Count; i++) used = Add(i, values[i], used);
+    }
+
+    private int Start(int count)
+    {
+        Count = count;
+        if (_fields.Length < count) _fields = new (int, int)[count];
+        return 0;
+    }
+
+    /// <summary>Copies field <paramref name="i"/> to <paramref name="used"/> in the buffer; returns the buffer's new end.</summary>
+    private int Add(int i, ReadOnlySpan<char> field, int used)
+    {
+        if (_buffer.Length - used < field.Length) Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, used + field.Length));
+        field.CopyTo(_buffer.AsSpan(used));
+        _fields[i] = (used, field.Length);
+        return used + field.Length;
     }
 }
