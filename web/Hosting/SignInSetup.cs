@@ -45,6 +45,9 @@ public static class SignInSetup
                 options.Events.OnRedirectToLogin = context => RedirectAsync(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => RedirectAsync(context, StatusCodes.Status403Forbidden);
             });
+        // After the cookie handler's own set-up, which makes the format from Data Protection.
+        builder.Services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .PostConfigure(options => options.TicketDataFormat = new KeptTicketFormat(options.TicketDataFormat, TimeProvider.System));
 
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
