@@ -3,7 +3,7 @@ using JobTracker.Benchmarks;
 
 // Prints the figures behind JobTracker's speed targets. Release build; see README.md.
 //   dotnet run -c Release --project tests/JobTracker.Benchmarks [-- --rows N] [--memory-gb G] [--scale-rows N]
-//       [--postgres-port P] [--search-jobs N] [--big-rows N]
+//       [--postgres-port P] [--search-jobs N] [--big-rows N] [--polling-rounds N]
 //       [--skip import,export,memory,widerows,http,polling,pages,search,postgres,scaleout] [--only SECTION,...]
 // tenmillion runs only when named in --only (it takes minutes).
 var options = BenchOptions.Parse(args);
@@ -40,7 +40,7 @@ if (options.Runs("postgres") || options.Runs("scaleout"))
 namespace JobTracker.Benchmarks
 {
     internal sealed record BenchOptions(int Rows, double MemoryGigabytes, HashSet<string> Skip, string Output, string? MemoryChild, int ScaleRows, int PostgresPort, int SearchJobs,
-        HashSet<string> Only, string? TenMillionChild, int BigRows)
+        HashSet<string> Only, string? TenMillionChild, int BigRows, int PollingRounds)
     {
         /// <summary>The sections a run knows; those in <see cref="OptIn"/> run only when --only names them.</summary>
         public static readonly string[] Sections = ["import", "export", "memory", "widerows", "http", "polling", "tenmillion", "pages", "search", "postgres", "scaleout"];
@@ -64,6 +64,7 @@ namespace JobTracker.Benchmarks
             var only = new HashSet<string>();
             string? tenMillionChild = null;
             int bigRows = 10_000_000;
+            int pollingRounds = 3;
             for (var i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -79,14 +80,15 @@ namespace JobTracker.Benchmarks
                     case "--only": only.UnionWith(args[++i].Split(',')); break;
                     case "--tenmillion-child": tenMillionChild = args[++i]; break;
                     case "--big-rows": bigRows = int.Parse(args[++i]); break;
+                    case "--polling-rounds": pollingRounds = Math.Max(1, int.Parse(args[++i])); break;
                     default:
                         throw new ArgumentException($"unknown option {args[i]}; use --rows N, --memory-gb G, --scale-rows N, --postgres-port P, " +
-                            $"--search-jobs N, --big-rows N, --skip or --only {string.Join(',', Sections)}, --output DIR");
+                            $"--search-jobs N, --big-rows N, --polling-rounds N, --skip or --only {string.Join(',', Sections)}, --output DIR");
                 }
             }
             var unknown = skip.Concat(only).Where(name => !Sections.Contains(name)).ToList();
             if (unknown.Count > 0) throw new ArgumentException($"unknown section {string.Join(", ", unknown)}; the sections are {string.Join(',', Sections)}");
-            return new BenchOptions(rows, memoryGb, skip, output, child, scaleRows, postgresPort, searchJobs, only, tenMillionChild, bigRows);
+            return new BenchOptions(rows, memoryGb, skip, output, child, scaleRows, postgresPort, searchJobs, only, tenMillionChild, bigRows, pollingRounds);
         }
     }
 
