@@ -29,7 +29,12 @@ stop_postgres() { [ -n "$pg_dir" ] && bash tests/postgres.sh stop "$pg_dir"; }
 trap stop_postgres EXIT
 if [ -z "${JOBTRACKER_TEST_POSTGRES:-}" ]; then
   pg_dir=$(mktemp -d /tmp/jobtracker-pg.XXXXXX)/cluster
-  JOBTRACKER_TEST_POSTGRES=$(bash tests/postgres.sh start "$pg_dir" "${JOBTRACKER_TEST_POSTGRES_PORT:-55433}") || exit 1
+  # The first free port from 55433 on (a server left by a cancelled run may hold one), unless one is set.
+  pg_port=${JOBTRACKER_TEST_POSTGRES_PORT:-55433}
+  if [ -z "${JOBTRACKER_TEST_POSTGRES_PORT:-}" ]; then
+    while (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null; do pg_port=$((pg_port + 1)); done
+  fi
+  JOBTRACKER_TEST_POSTGRES=$(bash tests/postgres.sh start "$pg_dir" "$pg_port") || exit 1
 fi
 export JOBTRACKER_TEST_POSTGRES
 
