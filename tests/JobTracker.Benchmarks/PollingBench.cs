@@ -5,12 +5,13 @@ namespace JobTracker.Benchmarks;
 
 /// <summary>
 /// 200 people watching a 1M-row import: the 6-column file imported over HTTP (<see cref="HttpBench"/>),
-/// in rounds (--polling-rounds, 3) of once alone and once while <see cref="Clients"/> signed-in browsers (each its own session, cookies and
-/// connection) poll what their open pages poll: the Job Tracker's table (#job-table, its hx-get with
-/// the X-Jobs-Seen hx-header it was rendered with) and the Job Details batch table (#batch-table)
-/// every 2 s, their starts spread over the first 2 s, each with the headers htmx sends and the
-/// validators a browser's cache sends back. Prints both import times of each round, the median slowdown, and
-/// the polls' client-measured latency p50/p95/p99 over all rounds. The load runs on the same cores as the product.
+/// in rounds (--polling-rounds, 3) of once alone and once while <see cref="Clients"/> signed-in browsers
+/// (each its own session, cookies and connection) poll what their open pages poll: the Job Tracker's
+/// table (#job-table, its hx-get with the X-Jobs-Seen hx-header it was rendered with) and the Job Details
+/// batch table (#batch-table) every 2 s, their starts spread over the first 2 s, each with the headers
+/// htmx sends and the validators a browser's cache sends back. Prints both import times of each round,
+/// the median slowdown, and the polls' client-measured latency p50/p95/p99 over all rounds. The load runs
+/// on the same cores as the product.
 /// Goals: slowdown ≤ 1.15, p95 ≤ 100 ms.
 /// </summary>
 internal static class PollingBench
