@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace JobTracker.Jobs.Users;
@@ -13,10 +12,7 @@ namespace JobTracker.Jobs.Users;
 /// </summary>
 public sealed class LiveSessionCache(IOptions<SignInSettings> options)
 {
-    /// <summary>More sessions than this at once and the cache starts again empty (it only ever saves reads).</summary>
-    private const int MaxEntries = 10_000;
-
-    private readonly ConcurrentDictionary<string, (LiveSession Session, DateTime ReadAt)> entries = new(StringComparer.Ordinal);
+    private readonly KeptEntries<string, LiveSession> entries = new(StringComparer.Ordinal);
 
     private long generation;
 
@@ -24,22 +20,16 @@ public sealed class LiveSessionCache(IOptions<SignInSettings> options)
     public long Generation => Interlocked.Read(ref generation);
 
     /// <summary>The session of this token hash as read less than <see cref="SignInSettings.SessionRecheck"/> ago, or null.</summary>
-    public LiveSession? Find(string tokenHash, DateTime now)
-    {
-        if (options.Value.SessionRecheck <= TimeSpan.Zero || !entries.TryGetValue(tokenHash, out var entry)) return null;
-        if (now - entry.ReadAt < options.Value.SessionRecheck) return entry.Session;
-        entries.TryRemove(KeyValuePair.Create(tokenHash, entry));
-        return null;
-    }
+    public LiveSession? Find(string tokenHash, DateTime now) =>
+        entries.TryFind(tokenHash, now, options.Value.SessionRecheck, out var session) ? session : null;
 
     /// <summary>Keeps a session read live at <paramref name="readAt"/>, unless something changed since <paramref name="readGeneration"/>.</summary>
     public void Keep(string tokenHash, LiveSession session, long readGeneration, DateTime readAt)
     {
         if (options.Value.SessionRecheck <= TimeSpan.Zero) return;
-        if (entries.Count >= MaxEntries) entries.Clear();
-        entries[tokenHash] = (session, readAt);
+        entries.Keep(tokenHash, session, readAt);
         // A change that committed while this was read: what was read may be what it changed.
-        if (Generation != readGeneration) entries.TryRemove(tokenHash, out _);
+        if (Generation != readGeneration) entries.Remove(tokenHash);
     }
 
     /// <summary>Users or sessions changed (call after the change commits): nothing kept is used again.</summary>

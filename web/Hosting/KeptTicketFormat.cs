@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Security.Claims;
+using JobTracker.Jobs.Users;
 using Microsoft.AspNetCore.Authentication;
 
 namespace JobTracker.Web.Hosting;
@@ -10,18 +10,15 @@ namespace JobTracker.Web.Hosting;
 /// claims) was a quarter of a poll's CPU. The text is authenticated ciphertext, so the same text always reads as the
 /// same ticket; everything else is still checked on every request: the ticket's expiry (by the cookie handler) and
 /// the live session (<see cref="SignInSetup"/>). A ticket is kept for <see cref="Lifetime"/>, so a revoked key stops
-/// its cookies within that time; a cookie that does not read is never kept. Each request gets its own copy, so
-/// nothing one request does to its principal reaches another.
+/// its cookies within that time (<see cref="KeptEntries{TKey, TValue}"/>: at most 10,000 cookies); a cookie that does
+/// not read is never kept. Each request gets its own copy, so nothing one request does to its principal reaches another.
 /// </summary>
 public sealed class KeptTicketFormat(ISecureDataFormat<AuthenticationTicket> inner, TimeProvider clock) : ISecureDataFormat<AuthenticationTicket>
 {
     /// <summary>How long a ticket read from a cookie is used again without decrypting the cookie.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
 
-    /// <summary>More cookies than this at once and the cache starts again empty (it only ever saves decryption).</summary>
-    private const int MaxEntries = 10_000;
-
-    private readonly ConcurrentDictionary<(string Text, string? Purpose), (AuthenticationTicket Ticket, DateTimeOffset ReadAt)> kept = new();
+    private readonly KeptEntries<(string Text, string? Purpose), AuthenticationTicket> kept = new();
 
     public string Protect(AuthenticationTicket data) => inner.Protect(data);
 
@@ -33,16 +30,11 @@ public sealed class KeptTicketFormat(ISecureDataFormat<AuthenticationTicket> inn
     {
         if (protectedText is null) return null;
         var key = (protectedText, purpose);
-        var now = clock.GetUtcNow();
-        if (kept.TryGetValue(key, out var entry))
-        {
-            if (now - entry.ReadAt < Lifetime) return Copy(entry.Ticket);
-            kept.TryRemove(KeyValuePair.Create(key, entry));
-        }
-        if (inner.Unprotect(protectedText, purpose) is not { } ticket) return null;
-        if (kept.Count >= MaxEntries) kept.Clear();
-        kept[key] = (ticket, now);
-        return Copy(ticket);
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (kept.TryFind(key, now, Lifetime, out var ticket)) return Copy(ticket);
+        if (inner.Unprotect(protectedText, purpose) is not { } read) return null;
+        kept.Keep(key, read, now);
+        return Copy(read);
     }
 
     /// <summary>A copy down to the identities (<see cref="ClaimsPrincipal.Clone"/> would share them).</summary>
