@@ -15,12 +15,14 @@ internal sealed class SqliteRecordWriter : RecordWriter
     private readonly sqlite3 db;
     private readonly sqlite3_stmt insert;
     private readonly sqlite3_stmt update;
+    private readonly WalCheckpointer? checkpointer;
 
     public SqliteRecordWriter(sqlite3 db, long collectionId, long jobId)
     {
         this.db = db;
         insert = Prepare("INSERT INTO records (collection_id, record_key, data, last_job_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING", collectionId, jobId);
         update = Prepare("UPDATE records SET data = ?3, version = version + 1, last_job_id = ?4 WHERE collection_id = ?1 AND record_key = ?2", collectionId, jobId);
+        checkpointer = WalCheckpointer.For(db);
     }
 
     private sqlite3_stmt Prepare(string sql, long collectionId, long jobId)
@@ -62,5 +64,6 @@ internal sealed class SqliteRecordWriter : RecordWriter
     {
         insert.Dispose();
         update.Dispose();
+        checkpointer?.Dispose();
     }
 }

@@ -41,6 +41,9 @@ internal static class HttpBench
 
         /// <summary>CPU time this process (the client, and the polling section's 200 clients) used meanwhile.</summary>
         public TimeSpan ClientCpu { get; init; }
+
+        /// <summary>The longest time between two batches' commits (a stall of the writer: a checkpoint, a collection).</summary>
+        public TimeSpan LongestBatch { get; init; }
     }
 
     public static async Task RunAsync(BenchOptions options)
@@ -61,7 +64,8 @@ internal static class HttpBench
             Console.WriteLine($"{upload.Label}, {new FileInfo(upload.Csv).Length / (double)upload.Rows:N0} bytes a row:");
             Console.WriteLine($"  sqlite3 .import:        {sqliteTime.TotalSeconds,7:N2} s  {sqliteRate,12:N0} rows/s");
             Console.WriteLine($"  JobTracker over HTTP:   {result.Elapsed.TotalSeconds,7:N2} s  {rate,12:N0} rows/s  (COMPLETED, every row succeeded; " +
-                $"upload {result.UploadTime.TotalSeconds:N2} s before it; product peak memory {result.PeakMegabytes:N0} MB; {result.ProductCpu.TotalSeconds:N1} s of CPU)");
+                $"upload {result.UploadTime.TotalSeconds:N2} s before it; product peak memory {result.PeakMegabytes:N0} MB; {result.ProductCpu.TotalSeconds:N1} s of CPU; " +
+                $"longest batch {result.LongestBatch.TotalMilliseconds:N0} ms)");
             Console.WriteLine($"import ratio (http, {upload.Schema.Length} columns): {rate / sqliteRate:0.00}");
         }
         Console.WriteLine($"uptime: {Uptime()}");
@@ -146,9 +150,11 @@ internal static class HttpBench
         var job = await check.QuerySingleAsync<JobRow>($"SELECT {JobRow.Columns} FROM jobs WHERE id = @jobId", new { jobId });
         if (job.Status != Status.Completed || job.SucceededRows != upload.Rows)
             throw new InvalidOperationException($"job {jobId} over HTTP: {job.Status}, {job.SucceededRows:N0} of {upload.Rows:N0} rows succeeded {job.StatusReason}");
+        var finished = (await check.QueryAsync<DateTime>("SELECT finished_at FROM batches WHERE job_id = @jobId ORDER BY batch_no", new { jobId })).ToList();
+        var longest = finished.Zip(finished.Skip(1), (before, after) => after - before).DefaultIfEmpty().Max();
         var peak = node.PeakResidentMegabytes;
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        return new Result(job.FinishedAt!.Value - acceptedAt, uploadTime, jobId, peak) { ProductCpu = productCpu, ClientCpu = clientCpu };
+        return new Result(job.FinishedAt!.Value - acceptedAt, uploadTime, jobId, peak) { ProductCpu = productCpu, ClientCpu = clientCpu, LongestBatch = longest };
     }
 
     private static async Task<long> CreateCollectionAsync(Database database, Upload upload)

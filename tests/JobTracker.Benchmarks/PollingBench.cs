@@ -35,9 +35,9 @@ internal static class PollingBench
         for (var round = 1; round <= options.PollingRounds; round++)
         {
             var alone = await HttpBench.ImportAsync(options, upload, prepare: null);
-            Console.WriteLine($"round {round}: import alone:          {alone.Elapsed.TotalSeconds,7:N2} s  (product peak memory {alone.PeakMegabytes:N0} MB; CPU: product {alone.ProductCpu.TotalSeconds:N1} s, benchmark's client {alone.ClientCpu.TotalSeconds:N1} s)");
+            Console.WriteLine($"round {round}: import alone:          {alone.Elapsed.TotalSeconds,7:N2} s  (product peak memory {alone.PeakMegabytes:N0} MB; CPU: product {alone.ProductCpu.TotalSeconds:N1} s, benchmark's client {alone.ClientCpu.TotalSeconds:N1} s; longest batch {alone.LongestBatch.TotalMilliseconds:N0} ms)");
             var loaded = await HttpBench.ImportAsync(options, upload, node => SignInAsync(node.BaseAddress, latencies, counters));
-            Console.WriteLine($"round {round}: import with {Clients} pollers: {loaded.Elapsed.TotalSeconds,7:N2} s  (product peak memory {loaded.PeakMegabytes:N0} MB; CPU: product {loaded.ProductCpu.TotalSeconds:N1} s, the {Clients} clients {loaded.ClientCpu.TotalSeconds:N1} s)  slowdown {loaded.Elapsed / alone.Elapsed:0.00} ×");
+            Console.WriteLine($"round {round}: import with {Clients} pollers: {loaded.Elapsed.TotalSeconds,7:N2} s  (product peak memory {loaded.PeakMegabytes:N0} MB; CPU: product {loaded.ProductCpu.TotalSeconds:N1} s, the {Clients} clients {loaded.ClientCpu.TotalSeconds:N1} s; longest batch {loaded.LongestBatch.TotalMilliseconds:N0} ms)  slowdown {loaded.Elapsed / alone.Elapsed:0.00} ×");
             slowdowns.Add(loaded.Elapsed / alone.Elapsed);
             loadedTime += loaded.Elapsed;
         }
