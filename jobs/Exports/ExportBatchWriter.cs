@@ -39,7 +39,7 @@ internal sealed class ExportBatchWriter(Database database, FileStore files, ILog
             int written;
             long size;
             using (var file = files.Disk.Create(tempPath, FileMode.Create, bufferSize: 0, asynchronous: false))
-            using (var output = new Utf8FileWriter(file))
+            using (var output = new Utf8FileWriter(file, startWriteback: durable))
             {
                 written = batch.RowCount == 0 && batch.FirstKey is null
                     ? WriteEmptyArray(output)

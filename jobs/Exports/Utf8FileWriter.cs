@@ -2,8 +2,12 @@ using System.Buffers;
 
 namespace JobTracker.Jobs.Exports;
 
-/// <summary>UTF-8 straight into one pooled buffer, written to the file in 1 MiB blocks: no per-record strings or encoders.</summary>
-internal sealed class Utf8FileWriter(Stream file) : IDisposable
+/// <summary>
+/// UTF-8 straight into one pooled buffer, written to the file in 1 MiB blocks: no per-record strings or
+/// encoders. With <paramref name="startWriteback"/> (the file is fsynced once written), each block is sent on
+/// its way to disk as soon as it is written (<see cref="EarlyWriteback"/>).
+/// </summary>
+internal sealed class Utf8FileWriter(FileStream file, bool startWriteback = false) : IDisposable
 {
     private byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
     private int used;
@@ -17,7 +21,7 @@ internal sealed class Utf8FileWriter(Stream file) : IDisposable
             Flush();
             if (bytes.Length > buffer.Length)
             {
-                file.Write(bytes);
+                WriteToFile(bytes);
                 BytesWritten += bytes.Length;
                 return;
             }
@@ -30,8 +34,15 @@ internal sealed class Utf8FileWriter(Stream file) : IDisposable
     public void Flush()
     {
         if (used == 0) return;
-        file.Write(buffer, 0, used);
+        WriteToFile(buffer.AsSpan(0, used));
         used = 0;
+    }
+
+    private void WriteToFile(ReadOnlySpan<byte> block)
+    {
+        var offset = file.Position;
+        file.Write(block);
+        if (startWriteback) EarlyWriteback.Start(file.SafeFileHandle, offset, block.Length);
     }
 
     public void Dispose()

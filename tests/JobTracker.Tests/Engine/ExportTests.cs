@@ -349,6 +349,22 @@ public sealed class ExportTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_file_of_several_write_blocks_holds_every_record_once_in_key_order()
+    {
+        // 30,000 records of about 95 bytes: one file of about 2.9 MB, written in blocks of 1 MiB, each sent to disk
+        // as soon as it is written, then fsynced.
+        var collection = engine.CreateCollection("Wide", schema: Schema);
+        InsertRecords(collection, 30_000);
+        var jobId = await SubmitExportAsync(collection, "wide", 30_000);
+        await engine.Runner.RunUntilIdleAsync(CancellationToken.None);
+
+        engine.AssertStatus(Status.Completed, jobId);
+        var file = Assert.Single(await ExportFilesAsync(jobId));
+        Assert.InRange(file.Text.Length, 2 << 20, 4 << 20);
+        Assert.Equal(Enumerable.Range(1, 30_000).Select(i => $"C{i:D7}"), file.Records.Select(r => r["customerId"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Stop_Job_mid_export_cancels_it_keeps_the_committed_files_downloadable_and_leaves_no_other_file()
     {
         const int records = 60_000;
