@@ -25,7 +25,8 @@ export JOBTRACKER_CHROMIUM="$chromium"
 dotnet build JobTracker.sln -c Release -nologo -clp:ErrorsOnly || exit 1
 
 pg_dir=""
-stop_postgres() { [ -n "$pg_dir" ] && bash tests/postgres.sh stop "$pg_dir"; }
+# Stops the cluster and deletes it with the temp folder that held it.
+stop_postgres() { [ -n "$pg_dir" ] && bash tests/postgres.sh stop "$pg_dir" && rmdir "$(dirname "$pg_dir")"; }
 trap stop_postgres EXIT
 if [ -z "${JOBTRACKER_TEST_POSTGRES:-}" ]; then
   pg_dir=$(mktemp -d /tmp/jobtracker-pg.XXXXXX)/cluster
