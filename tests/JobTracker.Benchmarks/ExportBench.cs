@@ -14,7 +14,9 @@ namespace JobTracker.Benchmarks;
 /// records written, fsynced, moved into place and committed → COMPLETED) next to sqlite3 -json dumping
 /// the same records, in the same run, on the import benchmark's database (imported first if missing):
 /// to /dev/null (the goal's ratio), and to a file that is then fsynced, as the export keeps its files.
-/// Also the peak memory of this process during the export. Target: ratio ≥ 0.5.
+/// The export runs twice: the first in this process pays for compiling the export's code (about 0.25 s of the
+/// JIT's time at 1M records), the second does not, as on a node that has exported before; the goal's ratio
+/// (≥ 2) is the second's, the first's is printed beside it. Also the peak memory of this process during the export.
 /// </summary>
 internal static class ExportBench
 {
@@ -50,10 +52,15 @@ internal static class ExportBench
         Console.WriteLine($"sqlite3 -json > file:{sqliteFileTime.TotalSeconds,7:N2} s  {sqliteFileRate,12:N0} records/s  (to a file on the same disk, fsynced, as the export's files are)");
 
         var database = Database.Create(SqliteProvider.ProviderName, $"Data Source={databaseFile}", Environment.CurrentDirectory);
-        var (elapsed, status, written, files, bytes, peakMb) = await ExportAsync(database, Path.Combine(options.Output, "files"), id);
-        var rate = written / elapsed.TotalSeconds;
-        Console.WriteLine($"JobTracker export:   {elapsed.TotalSeconds,7:N2} s  {rate,12:N0} records/s  ({status}, {written:N0} records in {files} files, {bytes / 1e6:N0} MB)");
-        Console.WriteLine($"export peak memory: {peakMb:N0} MB (VmHWM of this process, reset before the export)");
+        // The product compiles each method when it is first called (no tiered compilation, see the .csproj): the first
+        // export in a process pays for compiling the export's code, every later one does not.
+        var first = await ExportAsync(database, Path.Combine(options.Output, "files"), id);
+        var again = await ExportAsync(database, Path.Combine(options.Output, "files"), id);
+        var (firstRate, rate) = (first.Written / first.Elapsed.TotalSeconds, again.Written / again.Elapsed.TotalSeconds);
+        Console.WriteLine($"JobTracker export:   {first.Elapsed.TotalSeconds,7:N2} s  {firstRate,12:N0} records/s  ({first.Status}, {first.Written:N0} records in {first.Files} files, {first.Bytes / 1e6:N0} MB; the first export in this process)");
+        Console.WriteLine($"JobTracker export:   {again.Elapsed.TotalSeconds,7:N2} s  {rate,12:N0} records/s  ({again.Status}, {again.Written:N0} records in {again.Files} files, {again.Bytes / 1e6:N0} MB; the same export again, its code compiled)");
+        Console.WriteLine($"export peak memory: {again.PeakMb:N0} MB (VmHWM of this process, reset before the export)");
+        Console.WriteLine($"export ratio (first export in a process): {firstRate / sqliteRate:0.00}");
         Console.WriteLine($"export ratio: {rate / sqliteRate:0.00}");
         Console.WriteLine($"export ratio (against sqlite3 -json to a file, fsynced): {rate / sqliteFileRate:0.00}");
     }
@@ -80,7 +87,7 @@ internal static class ExportBench
     }
 
     /// <summary>Exports a collection of any provider's database through the real pipeline, timed from submission to the job's end; the files are deleted once counted.</summary>
-    internal static async Task<(TimeSpan Elapsed, string Status, long Written, int Files, long Bytes, long PeakMb)> ExportAsync(Database database, string storage, long collectionId)
+    internal static async Task<Exported> ExportAsync(Database database, string storage, long collectionId)
     {
         await using var services = ImportBench.Engine(database, storage);
 
@@ -100,8 +107,11 @@ internal static class ExportBench
         var written = Directory.GetFiles(folder);
         var bytes = written.Sum(f => new FileInfo(f).Length);
         Directory.Delete(folder, recursive: true); // the figures are taken; do not keep ~100s of MB per run
-        return (clock.Elapsed, job.Status, job.SucceededRows, written.Length, bytes, peak);
+        return new Exported(clock.Elapsed, job.Status, job.SucceededRows, written.Length, bytes, peak);
     }
+
+    /// <summary>An export's time (submission to the job's end), status, records and files written, and this process's peak memory.</summary>
+    internal sealed record Exported(TimeSpan Elapsed, string Status, long Written, int Files, long Bytes, long PeakMb);
 
     /// <summary>Linux: writing 5 to /proc/self/clear_refs resets VmHWM to the current resident set.</summary>
     private static void ResetPeakMemory()
