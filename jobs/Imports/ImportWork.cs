@@ -36,6 +36,7 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
         }
 
         var remaining = await LeasedBatches.RemainingAsync(connection, job.Id);
+        CollectBeforeBatches();
         return await ApplyBatchesAsync(connection, job, collection, remaining, lease, cancellationToken);
     }
 
@@ -88,6 +89,15 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
         logger.LogInformation("Job {JobId}: {TotalRows} rows in {BatchCount} batches", job.Id, split.TotalRows, split.Batches.Count);
         return true;
     }
+
+    /// <summary>
+    /// Before the first batch: a full collection, so that what the split and the batch list left behind (for a file of
+    /// 10M rows, 10,000 batch rows inserted and read back) is freed before the batches' own memory comes on top of it.
+    /// Measured with the benchmark's tenmillion section (import children): a 10M-row import peaks in its first seconds,
+    /// not later, at 180-192 MB without this (median 189 MB of 16 runs) and 179-201 MB with it (median 181 MB of 8); the
+    /// 1M import at 161-164 MB either way. The collection takes about 1.4 ms.
+    /// </summary>
+    private static void CollectBeforeBatches() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
 
     /// <summary>
     /// After a batch of records as big as half the byte limit (rows of megabytes, not a usual batch of
