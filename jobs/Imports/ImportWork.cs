@@ -95,7 +95,7 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
     /// 10M rows, 10,000 batch rows inserted and read back) is freed before the batches' own memory comes on top of it.
     /// Measured with the benchmark's tenmillion section (import children): a 10M-row import peaks in its first seconds,
     /// not later, at 180-192 MB without this (median 189 MB of 16 runs) and 179-201 MB with it (median 181 MB of 8); the
-    /// 1M import at 161-164 MB either way. The collection takes about 1.4 ms.
+    /// 1M import at 161-167 MB either way. The collection takes about 1.4 ms.
     /// </summary>
     private static void CollectBeforeBatches() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
 
