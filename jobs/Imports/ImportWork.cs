@@ -36,7 +36,7 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
         }
 
         var remaining = await LeasedBatches.RemainingAsync(connection, job.Id);
-        CollectBeforeBatches();
+        CollectGarbageNow(); // what the split and the batch list left
         return await ApplyBatchesAsync(connection, job, collection, remaining, lease, cancellationToken);
     }
 
@@ -91,23 +91,21 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
     }
 
     /// <summary>
-    /// Before the first batch: a full collection, so that what the split and the batch list left behind (for a file of
-    /// 10M rows, 10,000 batch rows inserted and read back) is freed before the batches' own memory comes on top of it.
-    /// Measured with the benchmark's tenmillion section (import children): a 10M-row import peaks in its first seconds,
-    /// not later, at 180-192 MB without this (median 189 MB of 16 runs) and 179-201 MB with it (median 181 MB of 8); the
-    /// 1M import at 161-167 MB either way. The collection takes about 1.4 ms.
+    /// A full, blocking, non-compacting collection, at two points where the import knows a lot of its memory has just
+    /// become garbage; each takes milliseconds on a heap this small.
+    /// <list type="bullet">
+    /// <item>Before the first batch: what the split and the batch list left behind (for a file of 10M rows, 10,000
+    /// batch rows inserted and read back) is freed before the batches' own memory comes on top of it. Measured with the
+    /// benchmark's tenmillion section (import children): a 10M-row import peaks in its first seconds, not later, at
+    /// 180-192 MB without this (median 189 MB of 16 runs) and 179-201 MB with it (median 181 MB of 8); the 1M import at
+    /// 161-167 MB either way. It took 1.4 ms.</item>
+    /// <item>After a batch of records as big as half the byte limit (rows of megabytes, not a usual batch of small
+    /// rows): its large buffers (the record JSON, the database parameters) are freed now rather than when the (server)
+    /// GC's large-object budget runs out. Measured in the benchmark's widerows section: 20 rows of 10 MB peak at 189 MB
+    /// with it and 218-237 MB without it (managed heap at most 29 MB against 49 MB).</item>
+    /// </list>
     /// </summary>
-    private static void CollectBeforeBatches() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
-
-    /// <summary>
-    /// After a batch of records as big as half the byte limit (rows of megabytes, not a usual batch of
-    /// small rows): a full collection, so that its large buffers (the record JSON, the database
-    /// parameters) are freed now rather than when the (server) GC's large-object budget runs out. Measured
-    /// in the benchmark's widerows section: 20 rows of 10 MB peak at 189 MB with it and 218-237 MB without
-    /// it (managed heap at most 29 MB against 49 MB); a collection of a heap this small takes milliseconds
-    /// next to the 10 MB write it follows.
-    /// </summary>
-    private static void CollectWideBatch() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+    private static void CollectGarbageNow() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
 
     /// <summary>
     /// Applies batches in file order. One thread reads and validates the next batch while this one
@@ -167,7 +165,7 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
                 }
                 Interlocked.Add(ref pendingBytes, -prepared.Bytes);
                 written.Release();
-                if (prepared.Bytes >= limits.BatchMaxBytes / 2) CollectWideBatch();
+                if (prepared.Bytes >= limits.BatchMaxBytes / 2) CollectGarbageNow(); // a batch of wide rows
             }
             return true;
         }
