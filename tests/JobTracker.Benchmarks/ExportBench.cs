@@ -54,8 +54,9 @@ internal static class ExportBench
         var database = Database.Create(SqliteProvider.ProviderName, $"Data Source={databaseFile}", Environment.CurrentDirectory);
         // The product compiles each method when it is first called (no tiered compilation, see the .csproj): the first
         // export in a process pays for compiling the export's code, every later one does not.
-        var first = await ExportAsync(database, Path.Combine(options.Output, "files"), id);
-        var again = await ExportAsync(database, Path.Combine(options.Output, "files"), id);
+        var storage = Path.Combine(options.Output, "files");
+        var first = await ExportAsync(database, storage, id);
+        var again = await ExportAsync(database, storage, id);
         var (firstRate, rate) = (first.Written / first.Elapsed.TotalSeconds, again.Written / again.Elapsed.TotalSeconds);
         Console.WriteLine($"JobTracker export:   {first.Elapsed.TotalSeconds,7:N2} s  {firstRate,12:N0} records/s  ({first.Status}, {first.Written:N0} records in {first.Files} files, {first.Bytes / 1e6:N0} MB; the first export in this process)");
         Console.WriteLine($"JobTracker export:   {again.Elapsed.TotalSeconds,7:N2} s  {rate,12:N0} records/s  ({again.Status}, {again.Written:N0} records in {again.Files} files, {again.Bytes / 1e6:N0} MB; the same export again, its code compiled)");
