@@ -47,6 +47,19 @@ public sealed class DatabaseTests : IDisposable
         Assert.Equal(16384, connection.ExecuteScalar<long>("PRAGMA page_size"));
     }
 
+    [Theory]
+    [InlineData("", 30_000)]
+    [InlineData(";Default Timeout=1", 1_000)]
+    public void A_connection_waits_for_another_connections_lock_in_SQLite_itself_for_its_default_timeout(string timeout, long busyTimeoutMs)
+    {
+        var database = Database.Create("Sqlite", folder.SqliteConnectionString + timeout, folder.Path);
+        database.Migrate();
+
+        // SQLite's own busy handler retries after 1, 2, 5, 10 ms...; without it Microsoft.Data.Sqlite retries every 150 ms.
+        using var connection = database.Open();
+        Assert.Equal(busyTimeoutMs, connection.ExecuteScalar<long>("PRAGMA busy_timeout"));
+    }
+
     [Fact]
     public void Migrations_are_journaled_under_the_names_databases_created_before_the_provider_folders_recorded()
     {
