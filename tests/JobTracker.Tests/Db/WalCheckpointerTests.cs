@@ -1,10 +1,15 @@
+using Dapper;
 using JobTracker.Db;
+using JobTracker.Db.Sqlite;
 using JobTracker.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
 namespace JobTracker.Tests.Db;
 
-/// <summary>The import's record writer on a real SQLite file copies the WAL into the database file on a thread of its own.</summary>
+/// <summary>
+/// The import's record writer on a real SQLite file copies the WAL into the database file on a thread of its own,
+/// and meanwhile keeps the WAL file at its size when the WAL starts again.
+/// </summary>
 public sealed class WalCheckpointerTests : IDisposable
 {
     private const int Records = 2_000;
@@ -33,6 +38,20 @@ public sealed class WalCheckpointerTests : IDisposable
         Write(connection, database, writes[(Records / 2)..], openFor: TimeSpan.FromSeconds(10), until: () => new FileInfo(file).Length > sizeBefore + Records * 4_000L);
         Assert.True(new FileInfo(file).Length > sizeBefore + Records * 4_000L,
             $"the database file holds {new FileInfo(file).Length:N0} bytes, against {sizeBefore:N0} before: the WAL was not copied into it");
+    }
+
+    [Fact]
+    public async Task While_the_record_writer_is_open_its_WAL_file_is_not_cut_back_and_afterwards_it_is_again()
+    {
+        var database = Database.Create("Sqlite", folder.SqliteConnectionString, folder.Path);
+        database.Migrate();
+        await using var connection = await database.OpenAsync();
+        Assert.Equal(SqliteProvider.JournalSizeLimit, await connection.ExecuteScalarAsync<long>("PRAGMA journal_size_limit"));
+
+        using (database.Provider.CreateRecordWriter(connection, collectionId: 1, jobId: 1))
+            Assert.Equal(-1, await connection.ExecuteScalarAsync<long>("PRAGMA journal_size_limit"));
+
+        Assert.Equal(SqliteProvider.JournalSizeLimit, await connection.ExecuteScalarAsync<long>("PRAGMA journal_size_limit"));
     }
 
     /// <summary>Commits <paramref name="writes"/> through the provider's record writer, then keeps it open until <paramref name="until"/> or <paramref name="openFor"/> has passed.</summary>
