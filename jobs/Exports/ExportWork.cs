@@ -105,7 +105,7 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
                 }
             }
 
-            var batches = await LeasedBatches.RemainingAsync(connection, job.Id);
+            var batches = await LeasedBatches.RemainingAsync(connection, database.Provider, job.Id);
             return await WriteAndCommitAsync(connection, job, collection, batches, folder, exportName, run, lease, cancellationToken);
         }
         catch (OperationCanceledException)

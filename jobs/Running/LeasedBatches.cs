@@ -13,11 +13,11 @@ namespace JobTracker.Jobs.Running;
 /// </summary>
 internal static class LeasedBatches
 {
-    /// <summary>The job's batches not yet run, in order.</summary>
-    public static async Task<List<BatchRow>> RemainingAsync(DbConnection connection, long jobId) =>
+    /// <summary>The job's batches not yet run, in order: all of them, or at most <paramref name="take"/> after batch <paramref name="afterBatchNo"/>.</summary>
+    public static async Task<List<BatchRow>> RemainingAsync(DbConnection connection, DatabaseProvider provider, long jobId, int afterBatchNo = -1, int take = int.MaxValue) =>
         (await connection.QueryAsync<BatchRow>(
-            $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId AND status IN (@Queued, @InProgress) ORDER BY batch_no",
-            new { jobId, Queued = Status.Queued, InProgress = Status.InProgress })).AsList();
+            $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId AND batch_no > @afterBatchNo AND status IN (@Queued, @InProgress) ORDER BY batch_no {provider.Paging}",
+            new { jobId, afterBatchNo, Queued = Status.Queued, InProgress = Status.InProgress, Skip = 0, Take = take })).AsList();
 
     /// <summary>
     /// Records the batch's outcome and adds its rows to the job's counters, renewing the lease. False
