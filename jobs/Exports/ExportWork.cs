@@ -105,8 +105,7 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
                 }
             }
 
-            var batches = await LeasedBatches.RemainingAsync(connection, database.Provider, job.Id);
-            return await WriteAndCommitAsync(connection, job, collection, batches, folder, exportName, run, lease, cancellationToken);
+            return await WriteAndCommitAsync(connection, job, collection, folder, exportName, run, lease, cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -122,7 +121,8 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
     }
 
     /// <summary>
-    /// Writes the batches' files, up to <see cref="Writers"/> at once (each on its own connection and
+    /// Writes the files of the batches left (read a page at a time on <paramref name="connection"/>, between its
+    /// commits), up to <see cref="Writers"/> at once (each on its own connection and
     /// thread), and commits them one by one in batch order on <paramref name="connection"/>: a batch's
     /// file is moved into place (Folder storage) and committed only after every batch before it has
     /// committed. Whatever ends the loop - the last commit, a refused commit, a failure, Stop - the
@@ -130,24 +130,26 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
     /// so nothing of this run is written after. False when a batch could not commit.
     /// </summary>
     private async Task<bool> WriteAndCommitAsync(
-        DbConnection connection, JobRow job, CollectionRow collection, List<BatchRow> batches, string folder, string exportName, string run,
+        DbConnection connection, JobRow job, CollectionRow collection, string folder, string exportName, string run,
         JobLease lease, CancellationToken cancellationToken)
     {
         using var writing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pending = new Queue<(BatchRow Batch, string FileName, string TempPath, Task<long> Size)>();
-        var next = 0;
+        await using var batches = LeasedBatches.RemainingAsync(connection, database.Provider, job.Id, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var more = true;
         try
         {
-            while (next < batches.Count || pending.Count > 0)
+            while (true)
             {
-                while (next < batches.Count && pending.Count < Writers)
+                while (more && pending.Count < Writers && (more = await batches.MoveNextAsync()))
                 {
-                    var batch = batches[next++];
+                    var batch = batches.Current;
                     var fileName = BatchFileName(exportName, batch.BatchNo);
                     var tempPath = Path.Combine(folder, $".{fileName}.{run}{TempSuffix}");
                     pending.Enqueue((batch, fileName, tempPath, Task.Run(() => WriteAsync(collection, batch, tempPath, fileName, writing.Token), writing.Token)));
                 }
-                var (committing, name, temp, written) = pending.Dequeue();
+                if (!pending.TryDequeue(out var next)) return true;
+                var (committing, name, temp, written) = next;
                 using var batchScope = logger.BeginScope(new Dictionary<string, object> { ["BatchNo"] = committing.BatchNo });
                 try
                 {
@@ -167,7 +169,6 @@ public sealed class ExportWork(Database database, FileStore files, IOptions<Engi
                     TryDelete(temp);
                 }
             }
-            return true;
         }
         finally
         {

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using Dapper;
@@ -156,7 +155,8 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
             try
             {
                 await using var source = await OpenSourceAsync(job, stopReading.Token);
-                await foreach (var batch in RemainingBatchesAsync(job.Id, stopReading.Token))
+                await using var batchList = await database.OpenAsync(stopReading.Token);
+                await foreach (var batch in LeasedBatches.RemainingAsync(batchList, database.Provider, job.Id, stopReading.Token))
                 {
                     // A batch as big as the byte limit (rows of megabytes) waits until the one before is written.
                     while (Interlocked.Read(ref pendingBytes) is var pending && pending > 0 && pending + batch.ByteLength > limits.BatchMaxBytes)
@@ -196,27 +196,6 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
         {
             stopReading.Cancel();
             await reading;
-        }
-    }
-
-    /// <summary>How many of the batches left the reader fetches at a time.</summary>
-    private const int BatchesPerPage = 100;
-
-    /// <summary>
-    /// The job's batches left to apply, in file order, read a page at a time on a connection of the reader's own.
-    /// Holding all of them for the whole import (10,000 objects for a 10M-row file) made the GC's budgets, and so the
-    /// import's memory, grow with the file: measured with the tenmillion section's import child, as many small objects
-    /// kept alive through a 1M import raised its peak from 160 MB to 186-187 MB, which is where 10M rows peaked.
-    /// </summary>
-    private async IAsyncEnumerable<BatchRow> RemainingBatchesAsync(long jobId, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var page = await LeasedBatches.RemainingAsync(connection, database.Provider, jobId, take: BatchesPerPage);
-        while (page.Count > 0)
-        {
-            foreach (var batch in page) yield return batch;
-            if (page.Count < BatchesPerPage) yield break;
-            page = await LeasedBatches.RemainingAsync(connection, database.Provider, jobId, page[^1].BatchNo, BatchesPerPage);
         }
     }
 

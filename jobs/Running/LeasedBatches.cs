@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Dapper;
 using JobTracker.Db;
 
@@ -13,11 +14,30 @@ namespace JobTracker.Jobs.Running;
 /// </summary>
 internal static class LeasedBatches
 {
-    /// <summary>The job's batches not yet run, in order: all of them, or at most <paramref name="take"/> after batch <paramref name="afterBatchNo"/>.</summary>
-    public static async Task<List<BatchRow>> RemainingAsync(DbConnection connection, DatabaseProvider provider, long jobId, int afterBatchNo = -1, int take = int.MaxValue) =>
-        (await connection.QueryAsync<BatchRow>(
-            $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId AND batch_no > @afterBatchNo AND status IN (@Queued, @InProgress) ORDER BY batch_no {provider.Paging}",
-            new { jobId, afterBatchNo, Queued = Status.Queued, InProgress = Status.InProgress, Skip = 0, Take = take })).AsList();
+    /// <summary>How many of a job's batches left <see cref="RemainingAsync"/> reads at a time.</summary>
+    private const int BatchesPerPage = 100;
+
+    /// <summary>
+    /// The job's batches not yet run, in order, read a page at a time on <paramref name="connection"/> as they are
+    /// consumed. Holding all of them for the whole run (10,000 objects for a 10M-row import) made the GC's budgets,
+    /// and so the process's memory, grow with the job: measured with the benchmark's tenmillion import child, as many
+    /// small objects kept alive through a 1M import raised its peak from 160 MB to 186-187 MB, where 10M rows peaked.
+    /// </summary>
+    public static async IAsyncEnumerable<BatchRow> RemainingAsync(
+        DbConnection connection, DatabaseProvider provider, long jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var afterBatchNo = -1;
+        while (true)
+        {
+            var page = (await connection.QueryAsync<BatchRow>(new CommandDefinition(
+                $"SELECT {BatchRow.Columns} FROM batches WHERE job_id = @jobId AND batch_no > @afterBatchNo AND status IN (@Queued, @InProgress) ORDER BY batch_no {provider.Paging}",
+                new { jobId, afterBatchNo, Queued = Status.Queued, InProgress = Status.InProgress, Skip = 0, Take = BatchesPerPage },
+                cancellationToken: cancellationToken))).AsList();
+            foreach (var batch in page) yield return batch;
+            if (page.Count < BatchesPerPage) yield break;
+            afterBatchNo = page[^1].BatchNo;
+        }
+    }
 
     /// <summary>
     /// Records the batch's outcome and adds its rows to the job's counters, renewing the lease. False
