@@ -125,7 +125,8 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
     /// freed now rather than when the (server) GC's large-object budget runs out. Measured in the benchmark's widerows
     /// section: 20 rows of 10 MB peak at 189 MB with it and 218-237 MB without it (managed heap at most 29 MB against
     /// 49 MB). (One before the first batch, for what the split left, was no longer worth its pause once the split
-    /// allocated less and the batches were read a page at a time: 10M rows peaked at 165-169 MB without it, 166-168 MB with it.)
+    /// allocated less and the batches were read a page at a time: 10M rows peaked at 165-169 MB without it,
+    /// 166-168 MB with it.)
     /// </summary>
     private static void CollectGarbageNow() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
 
@@ -155,8 +156,8 @@ public sealed class ImportWork(Database database, FileStore files, IOptions<Engi
             try
             {
                 await using var source = await OpenSourceAsync(job, stopReading.Token);
-                await using var batchList = await database.OpenAsync(stopReading.Token);
-                await foreach (var batch in LeasedBatches.RemainingAsync(batchList, database.Provider, job.Id, stopReading.Token))
+                await using var batchesConnection = await database.OpenAsync(stopReading.Token);
+                await foreach (var batch in LeasedBatches.RemainingAsync(batchesConnection, database.Provider, job.Id, stopReading.Token))
                 {
                     // A batch as big as the byte limit (rows of megabytes) waits until the one before is written.
                     while (Interlocked.Read(ref pendingBytes) is var pending && pending > 0 && pending + batch.ByteLength > limits.BatchMaxBytes)
