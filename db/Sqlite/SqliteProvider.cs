@@ -68,7 +68,8 @@ public sealed class SqliteProvider : DatabaseProvider
 
     /// <remarks>
     /// Straight through SQLitePCL, under Microsoft.Data.Sqlite: each key and JSON is read in place as
-    /// the UTF-8 SQLite stores, instead of being decoded to a string per record and encoded back.
+    /// the UTF-8 SQLite stores, instead of being decoded to a string per record and encoded back. Another
+    /// connection's lock is waited for by SQLite itself, for the connection's busy timeout (<see cref="OnOpen"/>).
     /// </remarks>
     public override int ReadRecords(DbConnection connection, long collectionId, string firstKey, string lastKey, RecordVisitor visit)
     {
@@ -85,7 +86,6 @@ public sealed class SqliteProvider : DatabaseProvider
             raw.sqlite3_bind_text(statement, 2, firstKey);
             raw.sqlite3_bind_text(statement, 3, lastKey);
             var count = 0;
-            var busySince = (DateTime?)null;
             while (true)
             {
                 rc = raw.sqlite3_step(statement);
@@ -99,11 +99,6 @@ public sealed class SqliteProvider : DatabaseProvider
                     // The pages just read are not read again (the next batch reads the next keys).
                     ReleaseMemory(connection);
                     return count;
-                }
-                else if (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && (busySince ??= DateTime.UtcNow) > DateTime.UtcNow.AddSeconds(-30))
-                {
-                    // As Microsoft.Data.Sqlite does for its own commands: wait a little and step again.
-                    Thread.Sleep(10);
                 }
                 else
                 {

@@ -2,6 +2,7 @@ using Dapper;
 using JobTracker.Db;
 using JobTracker.Db.Sqlite;
 using JobTracker.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
 
 namespace JobTracker.Tests.Db;
 
@@ -58,6 +59,36 @@ public sealed class DatabaseTests : IDisposable
         // SQLite's own busy handler retries after 1, 2, 5, 10 ms...; without it Microsoft.Data.Sqlite retries every 150 ms.
         using var connection = database.Open();
         Assert.Equal(busyTimeoutMs, connection.ExecuteScalar<long>("PRAGMA busy_timeout"));
+    }
+
+    [Fact]
+    public async Task Reading_records_waits_for_another_connections_lock_and_then_reads_them()
+    {
+        // A file in SQLite's rollback-journal mode, where a writer's EXCLUSIVE lock keeps readers out (in WAL mode,
+        // as migrated, nothing a writer does stops a reader starting).
+        var database = Database.Create("Sqlite", folder.SqliteConnectionString, folder.Path);
+        using (var setup = database.Open())
+            setup.Execute("""
+                CREATE TABLE records (collection_id INTEGER NOT NULL, record_key TEXT NOT NULL, data TEXT NOT NULL);
+                INSERT INTO records VALUES (1, 'a', '{}'), (1, 'b', '{}');
+                """);
+        var holder = new SqliteConnection(folder.SqliteConnectionString + ";Pooling=False");
+        holder.Open();
+        holder.Execute("BEGIN EXCLUSIVE");
+        var release = Task.Run(async () =>
+        {
+            await Task.Delay(300);
+            holder.Dispose(); // rolls back, releasing the lock
+        });
+
+        using var reader = database.Open();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var read = database.Provider.ReadRecords(reader, collectionId: 1, "a", "b", (_, _) => { });
+        waited.Stop();
+        await release;
+
+        Assert.Equal(2, read);
+        Assert.True(waited.ElapsedMilliseconds >= 200, $"the read took {waited.ElapsedMilliseconds} ms: it did not meet the lock");
     }
 
     [Fact]
