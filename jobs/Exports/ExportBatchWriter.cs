@@ -21,6 +21,8 @@ internal sealed class ExportBatchWriter(Database database, FileStore files, ILog
 
     private static ReadOnlySpan<byte> GeneratedIdFieldUtf8 => "_id"u8;
 
+    private readonly WriteBlocks blocks = new();
+
     /// <summary>{"_id":" - the start of a record of a collection without a key field (see <see cref="ExportWork.GeneratedIdField"/>).</summary>
     private static ReadOnlySpan<byte> GeneratedIdOpening => "{\"_id\":\""u8;
 
@@ -39,7 +41,7 @@ internal sealed class ExportBatchWriter(Database database, FileStore files, ILog
             int written;
             long size;
             using (var file = files.Disk.Create(tempPath, FileMode.Create, bufferSize: 0, asynchronous: false))
-            using (var output = new Utf8FileWriter(file, startWriteback: durable))
+            using (var output = new Utf8FileWriter(file, blocks, startWriteback: durable))
             {
                 written = batch.RowCount == 0 && batch.FirstKey is null
                     ? WriteEmptyArray(output)

@@ -1,15 +1,13 @@
-using System.Buffers;
-
 namespace JobTracker.Jobs.Exports;
 
 /// <summary>
-/// UTF-8 straight into one pooled buffer, written to the file in 1 MiB blocks: no per-record strings or
-/// encoders. With <paramref name="startWriteback"/> (the file is fsynced once written), each block is sent on
-/// its way to disk as soon as it is written (<see cref="EarlyWriteback"/>).
+/// UTF-8 straight into one block taken from <paramref name="blocks"/>, written to the file a block at a time (1 MiB):
+/// no per-record strings or encoders. With <paramref name="startWriteback"/> (the file is fsynced once written),
+/// each block is sent on its way to disk as soon as it is written (<see cref="EarlyWriteback"/>).
 /// </summary>
-internal sealed class Utf8FileWriter(FileStream file, bool startWriteback = false) : IDisposable
+internal sealed class Utf8FileWriter(FileStream file, WriteBlocks blocks, bool startWriteback = false) : IDisposable
 {
-    private byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+    private byte[] buffer = blocks.Take();
     private int used;
 
     public long BytesWritten { get; private set; }
@@ -47,7 +45,8 @@ internal sealed class Utf8FileWriter(FileStream file, bool startWriteback = fals
 
     public void Dispose()
     {
-        ArrayPool<byte>.Shared.Return(buffer);
+        if (buffer.Length == 0) return;
+        blocks.Return(buffer);
         buffer = [];
     }
 }
