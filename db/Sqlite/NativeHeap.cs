@@ -37,8 +37,9 @@ internal static class NativeHeap
 
     /// <summary>
     /// Hands the free memory of glibc's arenas back to the system (malloc_trim), at most every 250 ms; the import's
-    /// writer calls it before each batch, an export's reads after each batch (<see cref="SqliteProvider.ReleaseMemory"/>). glibc gives each thread that allocates an arena of its own (up to 8 per
-    /// core) and a freed block goes back to the arena it came from. The writer is async, so it goes on from whichever
+    /// writer calls it before each batch, an export's reads after each batch (<see cref="SqliteProvider.ReleaseMemory"/>).
+    /// glibc gives each thread that allocates an arena of its own (up to 8 per core) and a freed block goes back to
+    /// the arena it came from. The writer is async, so it goes on from whichever
     /// pool thread picks it up, and SQLite's blocks (pages, bound values) spread over several arenas, each keeping
     /// blocks that only its own threads would reuse: memory grew with the length of the import. Measured with the
     /// tenmillion benchmark's import child: 10M rows peaked at 289-350 MB against 185 MB for 1M; with this, 196 MB
