@@ -78,9 +78,9 @@ internal static class TenMillionBench
         // page cache (Dirty in /proc/meminfo), and the export that followed it took 5.3 s while Linux wrote that out,
         // against 3.6 s after a sync (the 1M import leaves a tenth of it). Done alike before every phase at both sizes.
         // (The 10M export still took 5.1-5.3 s in three runs of eleven after the sync, against 3.1-3.6 s: cause not found.)
-        // An import starts on a new database. The one before is deleted here, before the sync, not by the child: this
-        // disk is mounted with discard, and the 2.6 GB of a 10M database freed by the child itself made the second and
-        // third 10M imports of a run take 16-20 s against 14.5-15.8 s.
+        // An import starts on a new database. The one before is deleted here, before the sync, not by the child: on a
+        // disk mounted with discard (as here) freeing the 2.6 GB of a 10M database costs I/O, which the sync takes
+        // before the clock starts instead of the child's first seconds.
         if (phase == "import") RemoveDatabase(options);
         await Timing.RunProcessAsync("sync");
         var start = new ProcessStartInfo("dotnet", [typeof(TenMillionBench).Assembly.Location, "--tenmillion-child", $"{phase}:{file}", "--output", options.Output]);
