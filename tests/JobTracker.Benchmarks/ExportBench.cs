@@ -92,9 +92,7 @@ internal static class ExportBench
     {
         await using var services = ImportBench.Engine(database, storage);
 
-        // The files of the export before (deleted after its figures were taken; this disk is mounted with discard) and
-        // sqlite3's file go to disk now, not in this export's fsyncs.
-        await Timing.RunProcessAsync("sync");
+        await Timing.SyncDiskAsync(); // the import or the export before, and sqlite3's file, not in this export's fsyncs
         GC.Collect();
         GC.WaitForPendingFinalizers();
         ResetPeakMemory();

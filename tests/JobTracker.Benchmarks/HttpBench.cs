@@ -56,7 +56,7 @@ internal static class HttpBench
         {
             var sqliteDb = Path.Combine(options.Output, "sqlite3-http-import.db");
             File.Delete(sqliteDb);
-            await Timing.RunProcessAsync("sync"); // as before the product's run (see ImportAsync)
+            await Timing.SyncDiskAsync();
             var sqliteTime = await Timing.RunProcessAsync("sqlite3", sqliteDb, $".import --csv {upload.Csv} t");
             File.Delete(sqliteDb);
             var sqliteRate = upload.Rows / sqliteTime.TotalSeconds;
@@ -97,8 +97,7 @@ internal static class HttpBench
     {
         var folder = Path.Combine(options.Output, "http-node");
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        // What the run before left (written, or freed: this disk is mounted with discard) goes to disk now, not while this runs.
-        await Timing.RunProcessAsync("sync");
+        await Timing.SyncDiskAsync();
         var databaseFile = Path.Combine(folder, "data", "jobtracker.db");
         Directory.CreateDirectory(Path.GetDirectoryName(databaseFile)!);
         var connectionString = $"Data Source={databaseFile}";

@@ -29,7 +29,7 @@ internal static class TenMillionBench
             var csv = Path.Combine(options.Output, $"import-{rows}.csv");
             var size = ImportBench.GenerateCsv(csv, rows);
             Console.WriteLine($"{rows:N0} rows ({size / 1e6:N0} MB CSV), {HttpBench.Uptime()}");
-            var databaseFile = Path.Combine(options.Output, "tenmillion.db");
+            var databaseFile = DatabaseFile(options.Output);
             try
             {
                 // The exports read the database the last import left.
@@ -39,7 +39,7 @@ internal static class TenMillionBench
             }
             finally
             {
-                RemoveDatabase(options);
+                RemoveDatabase(options.Output);
             }
         }
         var (one, big) = (results[0], results[1]);
@@ -74,15 +74,15 @@ internal static class TenMillionBench
     /// <summary>Runs one phase in a child process of its own; its seconds, its peak memory (VmHWM) and what it counted.</summary>
     private static async Task<(double Seconds, long PeakMb, long Rows)> ChildAsync(BenchOptions options, string phase, string file)
     {
-        // Each phase starts with the disk quiet: the 10M import leaves about 1.3 GB of its database unwritten in the
-        // page cache (Dirty in /proc/meminfo), and the export that followed it took 5.3 s while Linux wrote that out,
-        // against 3.6 s after a sync (the 1M import leaves a tenth of it). Done alike before every phase at both sizes.
-        // (The 10M export still took 5.1-5.3 s in three runs of eleven after the sync, against 3.1-3.6 s: cause not found.)
-        // An import starts on a new database. The one before is deleted here, before the sync, not by the child: on a
-        // disk mounted with discard (as here) freeing the 2.6 GB of a 10M database costs I/O, which the sync takes
-        // before the clock starts instead of the child's first seconds.
-        if (phase == "import") RemoveDatabase(options);
-        await Timing.RunProcessAsync("sync");
+        // Each phase starts with the disk quiet (Timing.SyncDiskAsync): an export syncs just before its clock starts
+        // (ExportBench.ExportAsync); an import starts on a new database, the one before deleted and synced here, not by
+        // the child, whose upload is stored and imported as the product does, its copy written out while the import runs.
+        // (The first 10M export of each phase takes 5.2-6.2 s after the sync, against 3.6-4.6 s: cause not found.)
+        if (phase == "import")
+        {
+            RemoveDatabase(options.Output);
+            await Timing.SyncDiskAsync();
+        }
         var start = new ProcessStartInfo("dotnet", [typeof(TenMillionBench).Assembly.Location, "--tenmillion-child", $"{phase}:{file}", "--output", options.Output]);
         var (_, output) = await Timing.RunProcessAsync(start);
         var line = output.Split('\n').FirstOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal))
@@ -91,12 +91,16 @@ internal static class TenMillionBench
         return (double.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture), long.Parse(f[2], CultureInfo.InvariantCulture));
     }
 
+    private static string DatabaseFile(string output) => Path.Combine(output, "tenmillion.db");
+
+    /// <summary>Where the children keep their files: the stored copy of the upload, the export's batch files.</summary>
+    private static string Storage(string output) => Path.Combine(output, "files");
+
     /// <summary>Deletes tenmillion.db and the stored copy of the upload.</summary>
-    private static void RemoveDatabase(BenchOptions options)
+    private static void RemoveDatabase(string output)
     {
-        var databaseFile = Path.Combine(options.Output, "tenmillion.db");
-        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(databaseFile + suffix);
-        if (Directory.Exists(Path.Combine(options.Output, "files"))) Directory.Delete(Path.Combine(options.Output, "files"), recursive: true);
+        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(DatabaseFile(output) + suffix);
+        if (Directory.Exists(Storage(output))) Directory.Delete(Storage(output), recursive: true);
     }
 
     /// <summary>
@@ -114,10 +118,9 @@ internal static class TenMillionBench
     private static async Task RunPhaseAsync(string phaseAndFile, string output)
     {
         var (phase, file) = (phaseAndFile[..phaseAndFile.IndexOf(':', StringComparison.Ordinal)], phaseAndFile[(phaseAndFile.IndexOf(':', StringComparison.Ordinal) + 1)..]);
-        var databaseFile = Path.Combine(output, "tenmillion.db");
         if (phase == "import")
         {
-            var imported = await ImportBench.ImportAsync(file, databaseFile);
+            var imported = await ImportBench.ImportAsync(file, DatabaseFile(output));
             if (imported.Status != "COMPLETED") throw new InvalidOperationException($"the import ended {imported.Status}");
             Console.WriteLine(FormattableString.Invariant($"{ResultPrefix} {imported.Elapsed.TotalSeconds:0.000} {ImportBench.PeakResidentMegabytes()} {imported.Succeeded}"));
             return;
@@ -128,7 +131,7 @@ internal static class TenMillionBench
         await using (var connection = await database.OpenAsync())
             (collectionId, records) = await Dapper.SqlMapper.QuerySingleAsync<(long, long)>(connection,
                 "SELECT id, record_count FROM collections WHERE name = 'Bench' ORDER BY id DESC LIMIT 1");
-        var exported = await ExportBench.ExportAsync(database, Path.Combine(output, "files"), collectionId);
+        var exported = await ExportBench.ExportAsync(database, Storage(output), collectionId);
         if (exported.Status != "COMPLETED" || exported.Written != records)
             throw new InvalidOperationException($"the export ended {exported.Status} with {exported.Written:N0} of {records:N0} records");
         Console.WriteLine(FormattableString.Invariant($"{ResultPrefix} {exported.Elapsed.TotalSeconds:0.000} {exported.PeakMb} {exported.Written}"));
